@@ -1,0 +1,453 @@
+import logging
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_amount, format_date
+
+_logger = logging.getLogger(__name__)
+
+CHANNELS = [
+    ("email", "Email"),
+    ("sms", "SMS"),
+    ("letter", "Letter"),
+    ("call", "Phone call"),
+]
+# States in which a reminder counts: it was sent, or is waiting to be printed.
+VALIDATED_STATES = ("to_send", "done")
+# States in which a reminder holds its (invoice, level, channel) slot.
+ACTIVE_STATES = ("draft", "to_send", "done")
+
+
+class AccountDunningAction(models.Model):
+    """One reminder to one customer through one channel: the evidence history."""
+
+    _name = "account.dunning.action"
+    _description = "Dunning action"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        readonly=True,
+        help="Commercial entity reminded.",
+    )
+    contact_ids = fields.Many2many(
+        "res.partner",
+        "account_dunning_action_contact_rel",
+        "action_id",
+        "partner_id",
+        string="Recipients",
+    )
+    line_ids = fields.One2many(
+        "account.dunning.action.line", "action_id", string="Invoices", readonly=True
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "account_dunning_action_move_rel",
+        "action_id",
+        "move_id",
+        string="Invoice list",
+        compute="_compute_move_ids",
+        store=True,
+    )
+    level_id = fields.Many2one(
+        "account.dunning.level", required=True, index=True, readonly=True
+    )
+    is_formal_notice = fields.Boolean(related="level_id.is_formal_notice")
+    date = fields.Date(required=True, index=True, readonly=True)
+    channel = fields.Selection(CHANNELS, required=True, readonly=True)
+    state = fields.Selection(
+        [
+            ("draft", "To confirm"),
+            ("to_send", "To print"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", index=True, tracking=True
+    )
+    run_id = fields.Many2one(
+        "account.dunning.run", index="btree_not_null", ondelete="set null"
+    )
+    amount_due = fields.Monetary(readonly=True)
+    result = fields.Selection(
+        [
+            ("reached", "Reached"),
+            ("no_answer", "No answer"),
+            ("wrong_number", "Wrong number"),
+            ("promise", "Promise of payment"),
+            ("dispute", "Dispute"),
+            ("already_paid", "Says already paid"),
+            ("duplicate", "Asks for a duplicate"),
+        ],
+        string="Outcome",
+        tracking=True,
+    )
+    note = fields.Text()
+    error_message = fields.Text(readonly=True)
+    validated_date = fields.Datetime(readonly=True, copy=False)
+    validated_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    mail_id = fields.Many2one("mail.mail", readonly=True, copy=False)
+    activity_id = fields.Many2one(
+        "mail.activity", readonly=True, copy=False, ondelete="set null"
+    )
+    sms_id = fields.Many2one("sms.sms", readonly=True, copy=False, ondelete="set null")
+    letter_attachment_id = fields.Many2one(
+        "ir.attachment", readonly=True, copy=False, ondelete="set null"
+    )
+    registered_mail_ref = fields.Char(
+        string="Registered mail number", tracking=True, copy=False
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("line_ids.move_id")
+    def _compute_move_ids(self):
+        for action in self:
+            action.move_ids = action.line_ids.move_id
+
+    @api.depends("partner_id", "level_id", "date", "channel")
+    def _compute_display_name(self):
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for action in self:
+            action.display_name = "{} — {} — {} ({})".format(
+                action.partner_id.display_name or "",
+                action.level_id.name or "",
+                format_date(self.env, action.date) if action.date else "",
+                channels.get(action.channel, ""),
+            )
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        if any(action.state in VALIDATED_STATES for action in self):
+            raise UserError(
+                _(
+                    "A reminder that was sent is part of the evidence history and "
+                    "cannot be deleted; cancel it instead."
+                )
+            )
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_validate(self):
+        """Confirm reminders waiting in the work queue and send them."""
+        if any(action.state != "draft" for action in self):
+            raise UserError(_("Only reminders to confirm can be sent."))
+        notices = self.filtered("is_formal_notice")
+        if notices and not self.env.user.has_group(
+            "account_dunning.group_account_dunning_manager"
+        ):
+            raise UserError(
+                _(
+                    "A formal notice must be approved by a credit manager "
+                    "(group “Dunning: manager”)."
+                )
+            )
+        self._execute()
+        return True
+
+    def action_cancel(self):
+        if any(action.state == "done" for action in self):
+            raise UserError(
+                _("A reminder already sent cannot be cancelled; it stays on record.")
+            )
+        self.state = "cancelled"
+        return True
+
+    def action_retry(self):
+        """Put failed reminders back in the queue once the customer is fixed."""
+        failed = self.filtered(lambda a: a.state == "failed")
+        failed.write({"state": "draft", "error_message": False})
+        return True
+
+    def action_mark_printed(self):
+        letters = self.filtered(lambda a: a.state == "to_send")
+        letters.state = "done"
+        return True
+
+    def action_open_moves(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Reminded invoices"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.move_ids.ids)],
+            "context": {"create": False},
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _execute(self):
+        """Send the reminders through their channel and move their invoices up.
+
+        One failing customer (no address, template error) fails its own action
+        with the reason, never the batch.
+        """
+        executors = {
+            "email": self._execute_email,
+            "sms": self._execute_sms,
+            "letter": self._execute_letter,
+            "call": self._execute_call,
+        }
+        for channel, actions in self.grouped("channel").items():
+            executors[channel](actions)
+        validated = self.filtered(lambda a: a.state in VALIDATED_STATES)
+        validated.write(
+            {"validated_date": fields.Datetime.now(), "validated_by_id": self.env.uid}
+        )
+        validated._apply_levels()
+        validated._log_in_chatter()
+        return validated
+
+    def _fail(self, message):
+        self.write({"state": "failed", "error_message": message})
+
+    def _execute_email(self, actions):
+        missing = actions.filtered(
+            lambda a: not any(contact.email for contact in a.contact_ids)
+        )
+        missing._fail(_("No email address for this customer."))
+        for level, level_actions in (actions - missing).grouped("level_id").items():
+            template = level.mail_template_id
+            try:
+                with self.env.cr.savepoint():
+                    mails = template.send_mail_batch(level_actions.ids)
+                mail_by_action = {mail.res_id: mail for mail in mails}
+            except Exception:  # noqa: BLE001 - find the customer that breaks it
+                _logger.info("Dunning email batch failed, retrying one by one")
+                mail_by_action = level_actions._send_email_one_by_one(template)
+            for action in level_actions:
+                if mail := mail_by_action.get(action.id):
+                    action.write({"state": "done", "mail_id": mail.id})
+
+    def _send_email_one_by_one(self, template):
+        mail_by_action = {}
+        for action in self:
+            try:
+                with self.env.cr.savepoint():
+                    mail_by_action[action.id] = template.send_mail_batch(action.ids)
+            except Exception as error:  # noqa: BLE001 - recorded on the action
+                action._fail(_("The email could not be prepared: %s", error))
+        return mail_by_action
+
+    def _execute_sms(self, actions):
+        missing = actions.filtered(
+            lambda a: not any(c.phone_sanitized or c.mobile for c in a.contact_ids)
+        )
+        missing._fail(_("No mobile phone number for this customer."))
+        vals_list = []
+        todo = actions - missing
+        for level, level_actions in todo.grouped("level_id").items():
+            bodies = level.sms_template_id._render_field("body", level_actions.ids)
+            for action in level_actions:
+                contact = next(
+                    c for c in action.contact_ids if c.phone_sanitized or c.mobile
+                )
+                vals_list.append(
+                    {
+                        "body": bodies[action.id],
+                        "number": contact.phone_sanitized or contact.mobile,
+                        "partner_id": contact.id,
+                        "state": "outgoing",
+                    }
+                )
+        sms_records = self.env["sms.sms"].sudo().create(vals_list)
+        for action, sms in zip(todo, sms_records, strict=True):
+            action.write({"state": "done", "sms_id": sms.id})
+
+    def _execute_letter(self, actions):
+        missing = actions.filtered(
+            lambda a: not (
+                a.partner_id.street and a.partner_id.city and a.partner_id.zip
+            )
+        )
+        missing._fail(_("No complete postal address for this customer."))
+        (actions - missing).state = "to_send"
+
+    def _execute_call(self, actions):
+        call_type = self.env.ref("mail.mail_activity_data_call")
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        vals_list = []
+        for action in actions:
+            vals_list.append(
+                {
+                    "res_model_id": partner_model,
+                    "res_id": action.partner_id.id,
+                    "activity_type_id": (
+                        action.level_id.activity_type_id or call_type
+                    ).id,
+                    "summary": _("Dunning call: %(level)s", level=action.level_id.name),
+                    "note": action._get_summary_html(),
+                    "date_deadline": action.date,
+                    "user_id": action.user_id.id or self.env.uid,
+                }
+            )
+        activities = (
+            self.env["mail.activity"]
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
+        )
+        for action, activity in zip(actions, activities, strict=True):
+            action.write({"state": "done", "activity_id": activity.id})
+
+    def _apply_levels(self):
+        """Record on the invoices the level they reached (set-based, no ORM write on
+        posted moves, whose write() has accounting side effects)."""
+        lines = self.line_ids
+        if not lines:
+            return
+        self.env["account.move.line"].flush_model()
+        lines.flush_recordset(["move_id", "level_id", "date"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move m
+                   SET dunning_level_id = v.level_id,
+                       dunning_last_date = v.date,
+                       dunning_count = COALESCE(m.dunning_count, 0) + 1
+                  FROM (
+                        SELECT DISTINCT ON (l.move_id) l.move_id, l.level_id, a.date
+                          FROM account_dunning_action_line l
+                          JOIN account_dunning_action a ON a.id = l.action_id
+                          JOIN account_dunning_level lv ON lv.id = l.level_id
+                         WHERE l.id IN %s
+                      ORDER BY l.move_id, lv.delay DESC
+                       ) v
+                 WHERE m.id = v.move_id
+                   AND m.dunning_level_id IS DISTINCT FROM v.level_id
+                """,
+                tuple(lines.ids),
+            )
+        )
+        self.env["account.move"].invalidate_model(
+            ["dunning_level_id", "dunning_last_date", "dunning_count"]
+        )
+
+    def _log_in_chatter(self):
+        """One note per customer and per invoice (batched, no notification)."""
+        partner_bodies = {}
+        move_bodies = {}
+        for action in self:
+            body = action._get_log_body()
+            partner_bodies.setdefault(action.partner_id.id, []).append(body)
+            for move in action.move_ids:
+                move_bodies.setdefault(move.id, []).append(body)
+        for model, bodies in (
+            ("res.partner", partner_bodies),
+            ("account.move", move_bodies),
+        ):
+            self.env[model].browse(bodies)._message_log_batch(
+                {res_id: Markup().join(parts) for res_id, parts in bodies.items()}
+            )
+
+    def _get_log_body(self):
+        self.ensure_one()
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        states = dict(self._fields["state"]._description_selection(self.env))
+        return Markup("<p>%s</p>") % _(
+            "Reminder “%(level)s” by %(channel)s (%(state)s): %(invoices)s, "
+            "%(amount)s",
+            level=self.level_id.name,
+            channel=channels[self.channel].lower(),
+            state=states[self.state].lower(),
+            invoices=", ".join(self.move_ids.mapped("name")),
+            amount=format_amount(self.env, self.amount_due, self.currency_id),
+        )
+
+    def _get_summary_html(self):
+        """Invoices of the reminder as an HTML table (call notes, letters)."""
+        self.ensure_one()
+        rows = Markup().join(
+            Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>")
+            % (
+                line.move_id.name,
+                format_date(self.env, line.date_due),
+                format_amount(self.env, line.amount_residual, line.currency_id),
+            )
+            for line in self.line_ids
+        )
+        header = Markup("<tr><th>%s</th><th>%s</th><th>%s</th></tr>") % (
+            _("Invoice"),
+            _("Due date"),
+            _("Amount due"),
+        )
+        return Markup("<p>%s</p><table class='table table-sm'>%s%s</table>") % (
+            _(
+                "Amount due: %(amount)s",
+                amount=format_amount(self.env, self.amount_due, self.currency_id),
+            ),
+            header,
+            rows,
+        )
+
+
+class AccountDunningActionLine(models.Model):
+    """An invoice in a reminder, with the level it reaches and what it owed then."""
+
+    _name = "account.dunning.action.line"
+    _description = "Invoice reminded"
+    _order = "action_id, date_due, id"
+
+    action_id = fields.Many2one(
+        "account.dunning.action", required=True, ondelete="cascade", index=True
+    )
+    move_id = fields.Many2one(
+        "account.move", string="Invoice", required=True, index=True, ondelete="cascade"
+    )
+    level_id = fields.Many2one("account.dunning.level", required=True, index=True)
+    channel = fields.Selection(related="action_id.channel", store=True)
+    state = fields.Selection(related="action_id.state", store=True)
+    date = fields.Date(related="action_id.date", store=True)
+    company_id = fields.Many2one(related="action_id.company_id", store=True)
+    partner_id = fields.Many2one(related="action_id.partner_id", store=True)
+    currency_id = fields.Many2one("res.currency", required=True)
+    date_due = fields.Date(string="Due date")
+    days_overdue = fields.Integer(string="Days late")
+    amount_total = fields.Monetary(string="Invoice total")
+    amount_residual = fields.Monetary(string="Amount due")
+
+    def init(self):
+        super().init()
+        # One invoice reaches one level through one channel only once (the run, the
+        # wizard and concurrent workers all rely on this).
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE UNIQUE INDEX IF NOT EXISTS account_dunning_action_line_once
+                    ON account_dunning_action_line (move_id, level_id, channel)
+                 WHERE state IN %s
+                """,
+                ACTIVE_STATES,
+            )
+        )

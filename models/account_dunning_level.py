@@ -1,0 +1,173 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class AccountDunningLevel(models.Model):
+    """One step of a policy: when it applies (delay) and how the customer is told."""
+
+    _name = "account.dunning.level"
+    _description = "Dunning level"
+    _order = "policy_id, sequence, delay, id"
+    _check_company_auto = True
+
+    policy_id = fields.Many2one(
+        "account.dunning.policy", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        related="policy_id.company_id", store=True, index=True, precompute=True
+    )
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, translate=True)
+    delay = fields.Integer(
+        required=True,
+        help="Days after the due date when this level applies; negative for a "
+        "reminder before the due date (e.g. -5).",
+    )
+    send_email = fields.Boolean(string="Email")
+    send_sms = fields.Boolean(string="SMS")
+    send_letter = fields.Boolean(string="Letter")
+    create_activity = fields.Boolean(string="Phone call")
+    is_formal_notice = fields.Boolean(
+        string="Formal notice",
+        help="Mise en demeure: a letter sent by registered mail once a credit "
+        "manager has approved it. It must be the last level of its policy.",
+    )
+    auto_execute = fields.Boolean(
+        string="Automatic",
+        default=True,
+        help="Sent by the nightly job without confirmation. Otherwise the reminder "
+        "waits in the work queue until a user confirms it.",
+    )
+    apply_penalties = fields.Boolean(
+        help="Mention the late-payment penalties and the fixed recovery indemnity."
+    )
+    attach_invoices = fields.Boolean(
+        string="Attach invoices", help="Attach the PDF of each invoice to the email."
+    )
+    role_ids = fields.Many2many(
+        "account.dunning.role",
+        string="Contact roles",
+        help="Contacts of the customer who receive this reminder; when none has "
+        "these roles, the invoice address is used, then the customer itself.",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email template",
+        domain=[("model", "=", "account.dunning.action")],
+    )
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS template",
+        domain=[("model", "=", "account.dunning.action")],
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity type",
+        default=lambda self: self.env.ref(
+            "mail.mail_activity_data_call", raise_if_not_found=False
+        ),
+    )
+    letter_body = fields.Html(
+        translate=True, help="Text of the letter, above the table of invoices."
+    )
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("send_email", "send_sms", "send_letter", "create_activity")
+    def _check_channel(self):
+        for level in self:
+            if not level._get_channels():
+                raise ValidationError(
+                    _(
+                        "The level “%(level)s” must use at least one channel: email, "
+                        "SMS, letter or phone call.",
+                        level=level.name,
+                    )
+                )
+
+    @api.constrains("send_email", "mail_template_id", "send_sms", "sms_template_id")
+    def _check_templates(self):
+        for level in self:
+            if level.send_email and not level.mail_template_id:
+                raise ValidationError(
+                    _(
+                        "The level “%(level)s” sends an email: choose its email "
+                        "template.",
+                        level=level.name,
+                    )
+                )
+            if level.send_sms and not level.sms_template_id:
+                raise ValidationError(
+                    _(
+                        "The level “%(level)s” sends an SMS: choose its SMS template.",
+                        level=level.name,
+                    )
+                )
+
+    @api.constrains("is_formal_notice", "auto_execute", "send_letter")
+    def _check_formal_notice(self):
+        for level in self.filtered("is_formal_notice"):
+            if level.auto_execute:
+                raise ValidationError(
+                    _(
+                        "The formal notice “%(level)s” cannot be automatic: a credit "
+                        "manager must approve it before it leaves.",
+                        level=level.name,
+                    )
+                )
+            if not level.send_letter:
+                raise ValidationError(
+                    _(
+                        "The formal notice “%(level)s” must be sent as a letter "
+                        "(registered mail).",
+                        level=level.name,
+                    )
+                )
+
+    @api.constrains("sequence", "delay", "is_formal_notice", "policy_id")
+    def _check_level_order(self):
+        for policy in self.policy_id:
+            levels = policy._get_ordered_levels()
+            for previous, level in zip(levels, levels[1:], strict=False):
+                if level.delay <= previous.delay:
+                    raise ValidationError(
+                        _(
+                            "In the policy “%(policy)s”, the delays must increase "
+                            "from one level to the next: “%(level)s” (%(delay)s days) "
+                            "comes after “%(previous)s” (%(previous_delay)s days).",
+                            policy=policy.name,
+                            level=level.name,
+                            delay=level.delay,
+                            previous=previous.name,
+                            previous_delay=previous.delay,
+                        )
+                    )
+            notices = levels.filtered("is_formal_notice")
+            if notices and (len(notices) > 1 or notices != levels[-1]):
+                raise ValidationError(
+                    _(
+                        "In the policy “%(policy)s”, the formal notice must be the "
+                        "last level, and there can be only one.",
+                        policy=policy.name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _get_channels(self):
+        """Channels of this level, in the order they are executed."""
+        self.ensure_one()
+        channels = []
+        if self.send_email:
+            channels.append("email")
+        if self.send_sms:
+            channels.append("sms")
+        if self.send_letter:
+            channels.append("letter")
+        if self.create_activity:
+            channels.append("call")
+        return channels

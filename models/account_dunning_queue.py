@@ -1,0 +1,144 @@
+from odoo import _, fields, models, tools
+from odoo.tools import SQL
+
+
+class AccountDunningQueue(models.Model):
+    """The credit controller's work queue: one row per customer with overdue
+    invoices, sorted by priority (overdue amount x days late)."""
+
+    _name = "account.dunning.queue"
+    _description = "Customers to remind"
+    _auto = False
+    _order = "priority desc, partner_id"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one("res.users", string="Responsible", readonly=True)
+    level_id = fields.Many2one(
+        "account.dunning.level", string="Highest level", readonly=True
+    )
+    open_amount = fields.Monetary(string="Amount due", readonly=True)
+    overdue_amount = fields.Monetary(string="Overdue", readonly=True)
+    overdue_count = fields.Integer(string="Overdue invoices", readonly=True)
+    oldest_due_date = fields.Date(string="Oldest due date", readonly=True)
+    days_late = fields.Integer(string="Days late", readonly=True)
+    priority = fields.Float(readonly=True, aggregator="sum")
+    last_date = fields.Date(string="Last reminder", readonly=True)
+    draft_count = fields.Integer(string="To confirm", readonly=True)
+    to_send_count = fields.Integer(string="To print", readonly=True)
+    failed_count = fields.Integer(string="Failed", readonly=True)
+    to_do = fields.Boolean(string="To remind today", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE OR REPLACE VIEW %(table)s AS (
+                WITH inv AS (
+                    SELECT m.company_id,
+                           m.commercial_partner_id AS partner_id,
+                           SUM(m.amount_residual_signed) AS open_amount,
+                           COALESCE(SUM(m.amount_residual_signed)
+                               FILTER (WHERE m.invoice_date_due < CURRENT_DATE), 0)
+                               AS overdue_amount,
+                           COUNT(*) FILTER (WHERE m.invoice_date_due < CURRENT_DATE)
+                               AS overdue_count,
+                           MIN(m.invoice_date_due) AS oldest_due_date,
+                           GREATEST(MAX(CURRENT_DATE - m.invoice_date_due), 0)
+                               AS days_late,
+                           (ARRAY_AGG(m.dunning_level_id ORDER BY lv.delay DESC
+                                NULLS LAST))[1] AS level_id
+                      FROM account_move m
+                 LEFT JOIN account_dunning_level lv ON lv.id = m.dunning_level_id
+                     WHERE m.move_type = 'out_invoice'
+                       AND m.state = 'posted'
+                       AND m.amount_residual > 0
+                  GROUP BY m.company_id, m.commercial_partner_id
+                ), act AS (
+                    SELECT a.company_id,
+                           a.partner_id,
+                           COUNT(*) FILTER (WHERE a.state = 'draft') AS draft_count,
+                           COUNT(*) FILTER (WHERE a.state = 'to_send') AS to_send_count,
+                           COUNT(*) FILTER (WHERE a.state = 'failed'
+                               AND a.date >= CURRENT_DATE - 7) AS failed_count,
+                           MAX(a.date) FILTER (WHERE a.state IN ('to_send', 'done'))
+                               AS last_date
+                      FROM account_dunning_action a
+                  GROUP BY a.company_id, a.partner_id
+                )
+                SELECT inv.company_id::bigint * 1000000000 + inv.partner_id AS id,
+                       inv.company_id,
+                       inv.partner_id,
+                       COALESCE(
+                           (p.dunning_responsible_id ->> inv.company_id::text)::int,
+                           p.user_id
+                       ) AS user_id,
+                       inv.level_id,
+                       inv.open_amount,
+                       inv.overdue_amount,
+                       inv.overdue_count,
+                       inv.oldest_due_date,
+                       inv.days_late,
+                       inv.overdue_amount * inv.days_late AS priority,
+                       act.last_date,
+                       COALESCE(act.draft_count, 0) AS draft_count,
+                       COALESCE(act.to_send_count, 0) AS to_send_count,
+                       COALESCE(act.failed_count, 0) AS failed_count,
+                       COALESCE(act.draft_count + act.to_send_count
+                                + act.failed_count, 0) > 0 AS to_do
+                  FROM inv
+                  JOIN res_partner p ON p.id = inv.partner_id
+             LEFT JOIN act ON act.company_id = inv.company_id
+                          AND act.partner_id = inv.partner_id
+                 WHERE inv.overdue_amount > 0 OR act.draft_count > 0
+                )
+                """,
+                table=SQL.identifier(self._table),
+            )
+        )
+
+    def _get_actions(self, states):
+        return self.env["account.dunning.action"].search(
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("state", "in", states),
+            ]
+        )
+
+    def action_open_partner(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+        }
+
+    def action_open_actions(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_dunning.account_dunning_action_action"
+        )
+        action["domain"] = [
+            ("partner_id", "in", self.partner_id.ids),
+            ("company_id", "in", self.company_id.ids),
+        ]
+        action["context"] = {"search_default_filter_open": 1}
+        return action
+
+    def action_validate_drafts(self):
+        """Confirm and send every reminder waiting for the selected customers."""
+        drafts = self._get_actions(["draft"])
+        if not drafts:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "message": _("Nothing to confirm for these customers."),
+                    "type": "warning",
+                },
+            }
+        drafts.action_validate()
+        return True

@@ -1,0 +1,578 @@
+import logging
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tools import SQL
+
+from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
+
+_logger = logging.getLogger(__name__)
+
+# Key of the PostgreSQL advisory lock that serialises runs of one company.
+RUN_LOCK_KEY = 741852
+
+SKIP_CAUSES = [
+    # (field, label): invoice-level causes first, then customer-level ones
+    ("skip_excluded", "Excluded invoices"),
+    ("skip_disputed", "Disputed invoices"),
+    ("skip_promise", "Invoices under a promise of payment"),
+    ("skip_pending", "Invoices awaiting confirmation"),
+    ("skip_blocked", "Blocked customers"),
+    ("skip_paused", "Paused customers"),
+    ("skip_proceedings", "Customers under collective proceedings"),
+    ("skip_to_reconcile", "Customers with nothing due (to reconcile)"),
+    ("skip_minimum", "Customers under the minimum amount"),
+    ("skip_interval", "Customers reminded too recently"),
+    ("skip_no_policy", "Customers without a policy"),
+]
+
+
+class AccountDunningRun(models.Model):
+    """One escalation pass over a company's overdue invoices, as of `date`.
+
+    The escalation rule lives here only; the nightly cron and the "Relancer"
+    wizard both call it. Everything is evaluated as of the run's date, so a run
+    created for any date reproduces that night.
+    """
+
+    _name = "account.dunning.run"
+    _description = "Dunning run"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    state = fields.Selection(
+        [("draft", "Draft"), ("running", "Running"), ("done", "Done")],
+        default="draft",
+        required=True,
+        readonly=True,
+    )
+    trigger = fields.Selection(
+        [("cron", "Nightly job"), ("manual", "Manual")],
+        default="manual",
+        required=True,
+        readonly=True,
+    )
+    action_ids = fields.One2many("account.dunning.action", "run_id", readonly=True)
+    cursor_partner_id = fields.Integer(
+        readonly=True,
+        help="Last customer processed: a run interrupted after a batch resumes here.",
+    )
+    start_datetime = fields.Datetime(string="Started", readonly=True)
+    end_datetime = fields.Datetime(string="Ended", readonly=True)
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
+    batch_count = fields.Integer(string="Batches", readonly=True)
+    partner_count = fields.Integer(string="Customers read", readonly=True)
+    invoice_count = fields.Integer(string="Invoices read", readonly=True)
+    action_count = fields.Integer(string="Reminders created", readonly=True)
+    email_count = fields.Integer(string="Emails", readonly=True)
+    sms_count = fields.Integer(string="SMS", readonly=True)
+    letter_count = fields.Integer(string="Letters", readonly=True)
+    call_count = fields.Integer(string="Calls", readonly=True)
+    draft_count = fields.Integer(string="To confirm", readonly=True)
+    failed_count = fields.Integer(string="Failed", readonly=True)
+    skip_excluded = fields.Integer(string="Excluded invoices", readonly=True)
+    skip_disputed = fields.Integer(string="Disputed invoices", readonly=True)
+    skip_promise = fields.Integer(string="Promised invoices", readonly=True)
+    skip_pending = fields.Integer(
+        string="Invoices awaiting confirmation", readonly=True
+    )
+    skip_blocked = fields.Integer(string="Blocked customers", readonly=True)
+    skip_paused = fields.Integer(string="Paused customers", readonly=True)
+    skip_proceedings = fields.Integer(
+        string="Customers in collective proceedings", readonly=True
+    )
+    skip_to_reconcile = fields.Integer(string="Customers to reconcile", readonly=True)
+    skip_minimum = fields.Integer(string="Customers under minimum", readonly=True)
+    skip_interval = fields.Integer(
+        string="Customers reminded too recently", readonly=True
+    )
+    skip_no_policy = fields.Integer(string="Customers without policy", readonly=True)
+    error_log = fields.Text(string="Errors", readonly=True)
+
+    @api.depends("date", "company_id")
+    def _compute_name(self):
+        for run in self:
+            run.name = _(
+                "Dunning run of %(date)s — %(company)s",
+                date=run.date and fields.Date.to_string(run.date),
+                company=run.company_id.name,
+            )
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_run(self):
+        """Run every batch now, in this transaction (manual run, tests, demo)."""
+        for run in self:
+            if run.state == "done":
+                raise UserError(_("This run is already done; create a new one."))
+            if not run._acquire_lock():
+                raise UserError(
+                    _(
+                        "Another dunning run is in progress for %(company)s; try "
+                        "again in a few minutes.",
+                        company=run.company_id.name,
+                    )
+                )
+            while run.state != "done":
+                run._process_batch()
+        return True
+
+    def action_open_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_dunning.account_dunning_action_action"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_run(self, batch_size=None):
+        """Nightly entry point: one batch of each company per call.
+
+        Odoo's scheduler commits after each call and calls again while work
+        remains (`_notify_progress`), so a crash loses one batch at most and the
+        next call resumes the run where it stopped.
+        """
+        companies = self.env["res.company"].search([])
+        pending = self.browse()
+        for company in companies:
+            today = self._company_today(company)
+            runs = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("date", "=", today),
+                    ("trigger", "=", "cron"),
+                ]
+            )
+            if not runs:
+                runs = self.create(
+                    {"company_id": company.id, "date": today, "trigger": "cron"}
+                )
+            pending |= runs.filtered(lambda r: r.state != "done")
+        for run in pending:
+            if run._acquire_lock():  # else another worker is on it
+                run.with_company(run.company_id)._process_batch(batch_size)
+        remaining = sum(run._count_remaining() for run in pending)
+        done = sum(pending.mapped("partner_count"))
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return True
+
+    @api.model
+    def _company_today(self, company):
+        tz = company.partner_id.tz or self.env.user.tz or "Europe/Paris"
+        return fields.Datetime.now().astimezone(pytz.timezone(tz)).date()
+
+    # ------------------------------------------------------------
+    # ENGINE
+    # ------------------------------------------------------------
+
+    def _acquire_lock(self):
+        """Serialise runs of one company: a second run skips (or waits for) it."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                RUN_LOCK_KEY,
+                self.company_id.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _get_batch_size(self):
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("account_dunning.batch_size", 1000)
+        )
+
+    def _get_lead_days(self):
+        """How far ahead of their due date invoices are read (pre-due levels)."""
+        self.ensure_one()
+        delays = (
+            self.env["account.dunning.level"]
+            .search([("company_id", "=", self.company_id.id)])
+            .mapped("delay")
+        )
+        return max([0] + [-delay for delay in delays])
+
+    def _candidate_partners_sql(self, lead_days, select):
+        return SQL(
+            """
+            SELECT %(select)s
+              FROM account_move m
+             WHERE m.company_id = %(company)s
+               AND m.move_type = 'out_invoice'
+               AND m.state = 'posted'
+               AND m.amount_residual > 0
+               AND m.invoice_date_due <= %(horizon)s
+               AND m.commercial_partner_id > %(cursor)s
+            """,
+            select=select,
+            company=self.company_id.id,
+            horizon=self.date + timedelta(days=lead_days),
+            cursor=self.cursor_partner_id,
+        )
+
+    def _count_remaining(self):
+        self.ensure_one()
+        if self.state == "done":
+            return 0
+        self.env.cr.execute(
+            self._candidate_partners_sql(
+                self._get_lead_days(), SQL("COUNT(DISTINCT m.commercial_partner_id)")
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _process_batch(self, batch_size=None):
+        """Escalate the next batch of customers; return the actions created."""
+        self.ensure_one()
+        started = time.monotonic()
+        if self.state == "draft":
+            self.write({"state": "running", "start_datetime": fields.Datetime.now()})
+        self.env.flush_all()
+        batch_size = batch_size or self._get_batch_size()
+        lead_days = self._get_lead_days()
+        query = self._candidate_partners_sql(
+            lead_days, SQL("DISTINCT m.commercial_partner_id")
+        )
+        self.env.cr.execute(SQL("%s ORDER BY 1 LIMIT %s", query, batch_size))
+        partner_ids = [row[0] for row in self.env.cr.fetchall()]
+        vals = {"batch_count": self.batch_count + 1}
+        actions = self.env["account.dunning.action"]
+        if partner_ids:
+            partners = self.env["res.partner"].browse(partner_ids)
+            evaluation = self._evaluate(partners)
+            actions = self._create_actions(evaluation["proposals"])
+            executed = actions.filtered(
+                lambda a: a.level_id.auto_execute and not a.level_id.is_formal_notice
+            )
+            executed._execute()
+            vals.update(self._get_counters_vals(evaluation, actions))
+            vals["cursor_partner_id"] = partner_ids[-1]
+        if len(partner_ids) < batch_size:
+            vals.update({"state": "done", "end_datetime": fields.Datetime.now()})
+        vals["duration"] = self.duration + time.monotonic() - started
+        self.write(vals)
+        return actions
+
+    def _get_counters_vals(self, evaluation, actions):
+        by_channel = defaultdict(int)
+        for channel, channel_actions in actions.grouped("channel").items():
+            by_channel[channel] = len(channel_actions)
+        vals = {
+            "partner_count": self.partner_count + evaluation["partner_count"],
+            "invoice_count": self.invoice_count + evaluation["invoice_count"],
+            "action_count": self.action_count + len(actions),
+            "email_count": self.email_count + by_channel["email"],
+            "sms_count": self.sms_count + by_channel["sms"],
+            "letter_count": self.letter_count + by_channel["letter"],
+            "call_count": self.call_count + by_channel["call"],
+            "draft_count": self.draft_count
+            + len(actions.filtered(lambda a: a.state == "draft")),
+        }
+        failed = actions.filtered(lambda a: a.state == "failed")
+        vals["failed_count"] = self.failed_count + len(failed)
+        if failed:
+            errors = "\n".join(
+                f"{action.partner_id.display_name}: {action.error_message}"
+                for action in failed
+            )
+            vals["error_log"] = "\n".join(filter(None, [self.error_log, errors]))
+        for cause, count in evaluation["skipped"].items():
+            vals[cause] = self[cause] + count
+        return vals
+
+    def _evaluate(self, partners, move_ids=None, ignore_interval=False):
+        """Apply the escalation rule to the customers' open invoices as of the date.
+
+        Set-based: a fixed number of queries whatever the number of invoices.
+        Returns the proposals (one per customer reaching a level) and why the
+        others were skipped; creates nothing. `move_ids` restricts the invoices
+        (wizard); `ignore_interval` lets a user remind again before the interval.
+        """
+        self.ensure_one()
+        company = self.company_id
+        date = self.date
+        skipped = defaultdict(int)
+        reasons = {}  # move id -> skip cause, for the wizard
+        partner_reasons = {}
+        moves = self._fetch_open_invoices(partners, move_ids)
+        moves_by_partner = moves.grouped("commercial_partner_id")
+        partners = partners.with_company(company)
+        policy_by_partner = {
+            partner.id: partner.dunning_policy_id or company.dunning_policy_id
+            for partner in partners
+        }
+        levels_by_policy = {
+            policy.id: policy._get_ordered_levels()
+            for policy in set(policy_by_partner.values())
+            if policy
+        }
+        taken = self._fetch_taken_slots(moves)
+        balances = self._fetch_balances(moves_by_partner)
+        last_dates = self._fetch_last_reminders(moves_by_partner)
+        proposals = []
+        for partner, partner_moves in moves_by_partner.items():
+            policy = policy_by_partner.get(partner.id)
+            if not policy:
+                skipped["skip_no_policy"] += 1
+                partner_reasons[partner.id] = "skip_no_policy"
+                continue
+            levels = levels_by_policy[policy.id]
+            targets = {}
+            for move in partner_moves:
+                level = self._get_target_level(move, levels, date)
+                if not level:
+                    continue
+                cause = self._get_move_skip_cause(move, level, policy, date, taken)
+                if cause:
+                    skipped[cause] += 1
+                    reasons[move.id] = cause
+                    continue
+                targets[move] = level
+            if not targets:
+                continue
+            amount_due = sum(
+                move.amount_residual_signed
+                for move in partner_moves
+                if move.invoice_date_due < date or move in targets
+            )
+            balance = balances.get(partner.id, 0.0)
+            cause = self._get_partner_skip_cause(
+                partner,
+                policy,
+                min(amount_due, balance),
+                balance,
+                last_dates.get(partner.id),
+                ignore_interval,
+            )
+            if cause:
+                skipped[cause] += 1
+                partner_reasons[partner.id] = cause
+                for move in targets:
+                    reasons[move.id] = cause
+                continue
+            proposals.append(
+                {
+                    "partner": partner,
+                    "policy": policy,
+                    "targets": targets,
+                    "amount_due": min(amount_due, balance),
+                }
+            )
+        return {
+            "proposals": proposals,
+            "skipped": dict(skipped),
+            "reasons": reasons,
+            "partner_reasons": partner_reasons,
+            "partner_count": len(partners),
+            "invoice_count": len(moves),
+        }
+
+    def _fetch_open_invoices(self, partners, move_ids=None):
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("amount_residual", ">", 0),
+            ("commercial_partner_id", "in", partners.ids),
+            (
+                "invoice_date_due",
+                "<=",
+                self.date + timedelta(days=self._get_lead_days()),
+            ),
+        ]
+        if move_ids is not None:
+            domain.append(("id", "in", list(move_ids)))
+        return self.env["account.move"].search_fetch(
+            domain, self.env["account.move"]._get_dunning_read_fields()
+        )
+
+    def _fetch_taken_slots(self, moves):
+        """(invoice, level) pairs already reminded or waiting for confirmation."""
+        if not moves:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move_id, level_id FROM account_dunning_action_line
+                 WHERE move_id IN %s AND state IN %s
+                """,
+                tuple(moves.ids),
+                ACTIVE_STATES,
+            )
+        )
+        return set(self.env.cr.fetchall())
+
+    def _fetch_balances(self, moves_by_partner):
+        """Receivable balance per customer: unapplied payments and credit notes
+        count, so a customer who has paid is never reminded."""
+        partner_ids = tuple(partner.id for partner in moves_by_partner)
+        if not partner_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id, SUM(l.amount_residual)
+                  FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
+                  JOIN res_partner p ON p.id = l.partner_id
+                 WHERE l.company_id = %(company)s
+                   AND p.commercial_partner_id IN %(partners)s
+                   AND a.account_type = 'asset_receivable'
+                   AND l.parent_state = 'posted'
+                   AND NOT l.reconciled
+                   AND l.date <= %(date)s
+              GROUP BY p.commercial_partner_id
+                """,
+                company=self.company_id.id,
+                partners=partner_ids,
+                date=self.date,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _fetch_last_reminders(self, moves_by_partner):
+        partner_ids = tuple(partner.id for partner in moves_by_partner)
+        if not partner_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, MAX(date) FROM account_dunning_action
+                 WHERE company_id = %s AND partner_id IN %s AND state IN %s
+                   AND date <= %s
+              GROUP BY partner_id
+                """,
+                self.company_id.id,
+                partner_ids,
+                VALIDATED_STATES,
+                self.date,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _get_target_level(self, move, levels, date):
+        """The next level after the invoice's current one, if it is due on `date`.
+
+        Never more than one step per reminder. Pre-due levels (negative delay)
+        only make sense before the due date, so an invoice already due skips them.
+        """
+        days = (date - move.invoice_date_due).days
+        current = move.dunning_level_id
+        for level in levels:
+            if current and level.delay <= current.delay:
+                continue
+            if level.delay < 0 and days >= 0:
+                continue
+            return level if level.delay <= days else None
+        return None
+
+    @api.model
+    def _get_move_skip_cause(self, move, level, policy, date, taken):
+        if move.dunning_excluded:
+            return "skip_excluded"
+        if move.is_disputed:
+            return "skip_disputed"
+        promise = move.dunning_promise_date
+        if promise and promise + timedelta(days=policy.grace_days) >= date:
+            return "skip_promise"
+        if (move.id, level.id) in taken:
+            return "skip_pending"
+        return None
+
+    def _get_partner_skip_cause(
+        self, partner, policy, amount_due, balance, last_date, ignore_interval
+    ):
+        date = self.date
+        if partner.dunning_blocked:
+            return "skip_blocked"
+        if partner.dunning_paused_until and partner.dunning_paused_until >= date:
+            return "skip_paused"
+        if partner.dunning_proceedings and (
+            not partner.dunning_proceedings_date
+            or partner.dunning_proceedings_date <= date
+        ):
+            return "skip_proceedings"
+        if self.company_id.currency_id.compare_amounts(balance, 0.0) <= 0:
+            return "skip_to_reconcile"
+        if (
+            self.company_id.currency_id.compare_amounts(amount_due, policy.min_amount)
+            < 0
+        ):
+            return "skip_minimum"
+        if not ignore_interval and last_date:
+            interval = max(policy.min_interval_days, 1)
+            if (date - last_date).days < interval:
+                return "skip_interval"
+        return None
+
+    def _create_actions(self, proposals):
+        """One action per customer and channel, listing every invoice that reaches
+        a level that day; the tone (level) is the highest one reached."""
+        vals_list = []
+        for proposal in proposals:
+            partner = proposal["partner"]
+            targets = proposal["targets"]
+            level = max(targets.values(), key=lambda lv: (lv.delay, lv.sequence))
+            contacts = partner._get_dunning_recipients(level, targets)
+            lines = [
+                Command.create(
+                    {
+                        "move_id": move.id,
+                        "level_id": move_level.id,
+                        "currency_id": move.currency_id.id,
+                        "date_due": move.invoice_date_due,
+                        "days_overdue": (self.date - move.invoice_date_due).days,
+                        "amount_total": move.amount_total,
+                        "amount_residual": move.amount_residual,
+                    }
+                )
+                for move, move_level in sorted(
+                    targets.items(), key=lambda item: item[0].invoice_date_due
+                )
+            ]
+            for channel in level._get_channels():
+                vals_list.append(
+                    {
+                        "company_id": self.company_id.id,
+                        "partner_id": partner.id,
+                        "contact_ids": [Command.set(contacts.ids)],
+                        "level_id": level.id,
+                        "date": self.date,
+                        "channel": channel,
+                        "state": "draft",
+                        "user_id": partner._get_dunning_responsible().id,
+                        "run_id": self.id or False,
+                        "amount_due": proposal["amount_due"],
+                        "line_ids": lines,
+                    }
+                )
+        return (
+            self.env["account.dunning.action"]
+            .with_context(mail_create_nolog=True, mail_notrack=True)
+            .create(vals_list)
+        )

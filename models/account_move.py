@@ -1,0 +1,160 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    dunning_level_id = fields.Many2one(
+        "account.dunning.level",
+        string="Dunning level",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="Last level this invoice reached.",
+    )
+    dunning_last_date = fields.Date(string="Last reminder", copy=False, readonly=True)
+    dunning_count = fields.Integer(string="Reminders", copy=False, readonly=True)
+    dunning_excluded = fields.Boolean(
+        string="Excluded from reminders", copy=False, tracking=True
+    )
+    is_disputed = fields.Boolean(string="In dispute", copy=False, tracking=True)
+    dunning_promise_date = fields.Date(
+        string="Promised payment date", copy=False, tracking=True
+    )
+    dunning_action_line_ids = fields.One2many(
+        "account.dunning.action.line", "move_id", string="Reminders history"
+    )
+    dunning_action_count = fields.Integer(compute="_compute_dunning_action_count")
+    dunning_next_date = fields.Date(
+        string="Next reminder",
+        compute="_compute_dunning_next",
+        help="Earliest date of the next level under the customer's policy.",
+    )
+    dunning_next_level_id = fields.Many2one(
+        "account.dunning.level",
+        string="Next level",
+        compute="_compute_dunning_next",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    def _compute_dunning_action_count(self):
+        counts = dict(
+            self.env["account.dunning.action.line"]._read_group(
+                [("move_id", "in", self.ids)], ["move_id"], ["action_id:count_distinct"]
+            )
+        )
+        for move in self:
+            move.dunning_action_count = counts.get(move, 0)
+
+    @api.depends(
+        "dunning_level_id",
+        "invoice_date_due",
+        "amount_residual",
+        "commercial_partner_id",
+    )
+    def _compute_dunning_next(self):
+        Level = self.env["account.dunning.level"]
+        for move in self:
+            move.dunning_next_date = False
+            move.dunning_next_level_id = Level
+            if not move._is_dunning_candidate():
+                continue
+            partner = move.commercial_partner_id.with_company(move.company_id)
+            policy = partner.dunning_policy_id or move.company_id.dunning_policy_id
+            current = move.dunning_level_id
+            for level in policy._get_ordered_levels():
+                if current and level.delay <= current.delay:
+                    continue
+                date = move.invoice_date_due + timedelta(days=level.delay)
+                if level.delay < 0 and date < fields.Date.context_today(move):
+                    continue
+                move.dunning_next_level_id = level
+                move.dunning_next_date = date
+                break
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    def init(self):
+        super().init()
+        # The engine reads open customer invoices by company and customer.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS account_move_dunning_open_idx
+                ON account_move (company_id, commercial_partner_id, invoice_date_due)
+             WHERE move_type = 'out_invoice' AND state = 'posted'
+               AND amount_residual > 0
+            """
+        )
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_dunning_exclude(self):
+        self._check_dunning_invoices()
+        self.write({"dunning_excluded": True})
+        return True
+
+    def action_dunning_include(self):
+        self._check_dunning_invoices()
+        self.write({"dunning_excluded": False})
+        return True
+
+    def action_open_dunning_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_dunning.account_dunning_action_action"
+        )
+        action["domain"] = [("move_ids", "in", self.ids)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_dunning_read_fields(self):
+        """Fields the engine reads in one query per batch."""
+        return [
+            "name",
+            "company_id",
+            "partner_id",
+            "commercial_partner_id",
+            "currency_id",
+            "invoice_date_due",
+            "amount_total",
+            "amount_residual",
+            "amount_residual_signed",
+            "dunning_level_id",
+            "dunning_excluded",
+            "is_disputed",
+            "dunning_promise_date",
+        ]
+
+    def _is_dunning_candidate(self):
+        self.ensure_one()
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.invoice_date_due
+            and self.currency_id.compare_amounts(self.amount_residual, 0) > 0
+        )
+
+    def _check_dunning_invoices(self):
+        wrong = self.filtered(lambda m: m.move_type != "out_invoice")
+        if wrong:
+            raise UserError(
+                _(
+                    "Only customer invoices can be reminded: %(moves)s.",
+                    moves=", ".join(wrong.mapped("display_name")),
+                )
+            )

@@ -1,0 +1,44 @@
+from odoo import api, fields, models
+
+DEFAULT_POLICY_XMLIDS = (
+    "account_dunning.policy_standard",
+    "account_dunning.policy_key_account",
+)
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    dunning_policy_id = fields.Many2one(
+        "account.dunning.policy",
+        string="Default dunning policy",
+        domain="[('company_id', '=', id)]",
+    )
+    dunning_user_id = fields.Many2one(
+        "res.users",
+        string="Default credit controller",
+        help="Receives the phone-call tasks of customers with neither a credit "
+        "controller nor a salesperson.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._dunning_create_default_policies()
+        return companies
+
+    def _dunning_create_default_policies(self):
+        """Give each company its own copy of the shipped policies, so that every
+        company is reminded from day one and edits stay per company."""
+        templates = self.env["account.dunning.policy"]
+        for xmlid in DEFAULT_POLICY_XMLIDS:
+            templates |= self.env.ref(xmlid, raise_if_not_found=False) or templates
+        if not templates:
+            return
+        # sudo: policies are configuration the company needs whoever creates it
+        for company in self.sudo().filtered(lambda c: not c.dunning_policy_id):
+            copies = templates.sudo().with_company(company)
+            new_policies = self.env["account.dunning.policy"].sudo()
+            for template in copies:
+                new_policies |= template.copy({"company_id": company.id})
+            company.dunning_policy_id = new_policies[:1]

@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    dunning_policy_id = fields.Many2one(
+        related="company_id.dunning_policy_id", readonly=False
+    )
+    dunning_user_id = fields.Many2one(
+        related="company_id.dunning_user_id", readonly=False
+    )

@@ -1,0 +1,130 @@
+from datetime import date, datetime, time
+
+from freezegun import freeze_time
+
+from odoo import Command, fields
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class DunningCommon(AccountTestInvoicingCommon):
+    """A French company with the shipped policies and helpers to post invoices
+    and run the nightly job on a given day."""
+
+    @classmethod
+    @AccountTestInvoicingCommon.setup_country("fr")
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.partner_id.write(
+            {"street": "1 rue de la République", "zip": "69001", "city": "Lyon"}
+        )
+        cls.policy = cls.company.dunning_policy_id
+        levels = cls.policy._get_ordered_levels()
+        (
+            cls.level_before,
+            cls.level_first,
+            cls.level_call,
+            cls.level_second,
+            cls.level_last_call,
+            cls.level_notice,
+        ) = levels
+        cls.customer = cls._create_customer("Boulangerie Martin")
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "account_dunning.batch_size", 1000
+        )
+
+    @classmethod
+    def _use_chart_template(cls, company, chart_template_ref=None):
+        super()._use_chart_template(company, chart_template_ref)
+        # The planner knows nothing of the chart just inserted in this transaction
+        # and picks nested loops that take a minute on Odoo's own account lookups.
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            "ANALYZE account_account, account_account_res_company_rel, res_company"
+        )
+
+    @classmethod
+    def _create_customer(cls, name, **vals):
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "email": "compta@{}.example.com".format(name.lower().replace(" ", "-")),
+                "phone": "+33 4 78 00 00 00",
+                "mobile": "+33 6 12 34 56 78",
+                "street": "12 rue des Lilas",
+                "zip": "69003",
+                "city": "Lyon",
+                "country_id": cls.env.ref("base.fr").id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_invoice(cls, partner, due, amount=1000.0, invoice_date=None, post=True):
+        due = fields.Date.to_date(due)
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": invoice_date or due,
+                "invoice_date_due": due,
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Prestation",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        if post:
+            move.action_post()
+        return move
+
+    def _pay(self, invoices, amount=None, day=None):
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create({"payment_date": day or fields.Date.today()})
+        )
+        if amount is not None:
+            wizard.amount = amount
+        return wizard._create_payments()
+
+    def _run_cron(self, day):
+        """The nightly job as it runs on `day` (noon, company time)."""
+        day = fields.Date.to_date(day)
+        cron = self.env.ref("account_dunning.account_dunning_cron_run").sudo()
+        with freeze_time(datetime.combine(day, time(12, 0))):
+            cron.method_direct_trigger()
+        return self.env["account.dunning.run"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("date", "=", day),
+                ("trigger", "=", "cron"),
+            ],
+            order="id desc",
+            limit=1,
+        )
+
+    def _run(self, day, company=None):
+        run = self.env["account.dunning.run"].create(
+            {"company_id": (company or self.company).id, "date": day}
+        )
+        run.action_run()
+        return run
+
+    def _actions(self, partner=None, **domain):
+        search = [("partner_id", "=", (partner or self.customer).id)]
+        search += [(key, "=", value) for key, value in domain.items()]
+        return self.env["account.dunning.action"].search(search, order="date, id")
+
+    @staticmethod
+    def _d(value):
+        return value if isinstance(value, date) else fields.Date.to_date(value)

@@ -1,0 +1,45 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import DunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPolicyConfiguration(DunningCommon):
+    def test_default_policies_shipped(self):
+        policies = self.env["account.dunning.policy"].search(
+            [("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(len(policies), 2)
+        self.assertEqual(
+            self.policy._get_ordered_levels().mapped("delay"), [-5, 0, 8, 20, 25, 30]
+        )
+        self.assertTrue(self.level_notice.is_formal_notice)
+        self.assertFalse(self.level_notice.auto_execute)
+        self.assertEqual(self.policy.min_interval_days, 5)
+
+    def test_delays_must_increase(self):
+        with self.assertRaisesRegex(ValidationError, "must increase"):
+            self.level_call.delay = -1
+
+    def test_formal_notice_is_last_and_not_automatic(self):
+        with self.assertRaisesRegex(ValidationError, "last level"):
+            self.env["account.dunning.level"].create(
+                {
+                    "policy_id": self.policy.id,
+                    "sequence": 100,
+                    "name": "After the notice",
+                    "delay": 60,
+                    "send_letter": True,
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "approve"):
+            self.level_notice.auto_execute = True
+
+    def test_level_needs_a_channel(self):
+        with self.assertRaisesRegex(ValidationError, "at least one channel"):
+            self.level_call.create_activity = False
+
+    def test_email_level_needs_template(self):
+        with self.assertRaisesRegex(ValidationError, "template"):
+            self.level_call.send_email = True
