@@ -28,6 +28,11 @@
         "views/res_config_settings_views.xml",
         "views/account_dunning_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "account_dunning/static/tests/tours/*.js",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "application": False,
     "installable": True,

@@ -2,7 +2,7 @@ import logging
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
 
@@ -250,6 +250,46 @@ class AccountDunningAction(models.Model):
             for action in level_actions:
                 if mail := mail_by_action.get(action.id):
                     action.write({"state": "done", "mail_id": mail.id})
+            if level.attach_invoices:
+                level_actions.filtered("mail_id")._attach_invoice_pdfs()
+
+    def _attach_invoice_pdfs(self):
+        """Attach each invoice's PDF to its reminder email: the legal PDF Odoo
+        kept when the invoice was sent, else one rendered now (one wkhtmltopdf
+        call for all the invoices missing one)."""
+        moves = self.move_ids
+        missing = moves.filtered(lambda m: not m.invoice_pdf_report_id)
+        rendered = {}
+        if missing:
+            streams, report_type = self.env["ir.actions.report"]._pre_render_qweb_pdf(
+                "account.account_invoices", res_ids=missing.ids
+            )
+            if report_type == "pdf":
+                vals_list = [
+                    {
+                        "name": move._get_invoice_report_filename(),
+                        "raw": streams[move.id]["stream"].getvalue(),
+                        "mimetype": "application/pdf",
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                    }
+                    for move in missing
+                    if streams.get(move.id, {}).get("stream")
+                ]
+                attachments = self.env["ir.attachment"].create(vals_list)
+                rendered = {att.res_id: att for att in attachments}
+        for action in self:
+            attachments = self.env["ir.attachment"].union(
+                *(
+                    move.invoice_pdf_report_id or rendered.get(move.id)
+                    for move in action.move_ids
+                    if move.invoice_pdf_report_id or move.id in rendered
+                )
+            )
+            if attachments:
+                action.mail_id.attachment_ids = [
+                    Command.link(a.id) for a in attachments
+                ]
 
     def _send_email_one_by_one(self, template):
         mail_by_action = {}

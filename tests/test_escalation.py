@@ -1,3 +1,4 @@
+import base64
 from datetime import timedelta
 
 from odoo.exceptions import UserError
@@ -158,3 +159,16 @@ class TestEscalationTimeline(DunningCommon):
         self.assertEqual(action.line_ids.amount_residual, 600)
         self.assertEqual(action.amount_due, 500, "the open credit note counts")
         self.assertTrue(self.customer.dunning_to_reconcile)
+
+    def test_first_reminder_attaches_invoice_pdf(self):
+        """The level "First reminder" attaches each invoice's PDF: the one Odoo
+        kept when the invoice was sent."""
+        due = self._d("2026-03-31")
+        invoice = self._create_invoice(self.customer, due)
+        invoice.invoice_pdf_report_file = base64.b64encode(b"%PDF-1.4 invoice")
+        self.assertTrue(invoice.invoice_pdf_report_id)
+        run = self._run(due + timedelta(days=1))
+        self.assertTrue(self.level_first.attach_invoices)
+        self.assertEqual(
+            run.action_ids.mail_id.attachment_ids, invoice.invoice_pdf_report_id
+        )
