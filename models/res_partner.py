@@ -74,6 +74,18 @@ class ResPartner(models.Model):
     dunning_last_date = fields.Date(
         string="Last reminder", compute="_compute_dunning_amounts"
     )
+    dunning_avg_days_late = fields.Float(
+        string="Average days late",
+        compute="_compute_dunning_payment_behaviour",
+        digits=(16, 1),
+        help="Over the invoices paid in the last twelve months.",
+    )
+    dunning_late_ratio = fields.Float(
+        string="Invoices paid late",
+        compute="_compute_dunning_payment_behaviour",
+        help="Share of the invoices paid in the last twelve months that were paid "
+        "after their due date.",
+    )
     dunning_action_count = fields.Integer(compute="_compute_dunning_action_count")
     dunning_to_reconcile = fields.Boolean(
         string="To reconcile",
@@ -131,6 +143,48 @@ class ResPartner(models.Model):
             partner.dunning_level_id = levels_by_partner.get(key, Level)
             partner.dunning_last_date = last_by_partner.get(key)
             partner.dunning_overdue_amount = overdue.get(key, 0.0)
+
+    def _compute_dunning_payment_behaviour(self):
+        """Days late = date of the last payment matched with the invoice minus its
+        due date, over the invoices fully paid in the last twelve months."""
+        self.env.flush_all()
+        today = fields.Date.context_today(self)
+        commercial = self.commercial_partner_id
+        behaviour = {}
+        if commercial:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT m.commercial_partner_id,
+                           AVG(GREATEST(pay.paid_on - m.invoice_date_due, 0)),
+                           AVG(CASE WHEN pay.paid_on > m.invoice_date_due
+                                    THEN 1.0 ELSE 0.0 END)
+                      FROM account_move m
+                      JOIN LATERAL (
+                            SELECT MAX(p.max_date) AS paid_on
+                              FROM account_move_line l
+                              JOIN account_partial_reconcile p
+                                ON p.debit_move_id = l.id
+                             WHERE l.move_id = m.id
+                           ) pay ON pay.paid_on IS NOT NULL
+                     WHERE m.company_id = %(company)s
+                       AND m.move_type = 'out_invoice'
+                       AND m.state = 'posted'
+                       AND m.payment_state IN ('paid', 'in_payment')
+                       AND m.commercial_partner_id IN %(partners)s
+                       AND pay.paid_on > %(since)s
+                  GROUP BY m.commercial_partner_id
+                    """,
+                    company=self.env.company.id,
+                    partners=tuple(commercial.ids),
+                    since=today.replace(year=today.year - 1),
+                )
+            )
+            behaviour = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for partner in self:
+            days, ratio = behaviour.get(partner.commercial_partner_id.id, (0.0, 0.0))
+            partner.dunning_avg_days_late = float(days)
+            partner.dunning_late_ratio = float(ratio)
 
     def _compute_dunning_action_count(self):
         counts = dict(

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from .common import DunningCommon
@@ -124,3 +126,14 @@ class TestEscalationGates(DunningCommon):
         run = self._run(self.day)
         self.assertEqual(run.action_ids.contact_ids, contact)
         self.assertIn(contact, run.action_ids.mail_id.recipient_ids)
+
+    def test_payment_behaviour(self):
+        """Average delay and share of late invoices over the last twelve months."""
+        late = self._create_invoice(self.customer, "2026-04-10")
+        on_time = self._create_invoice(self.customer, "2026-04-20")
+        self._pay(late, day=self._d("2026-04-30"))
+        self._pay(on_time, day=self._d("2026-04-15"))
+        with freeze_time("2026-05-15"):
+            self.customer.invalidate_recordset()
+            self.assertEqual(self.customer.dunning_avg_days_late, 10.0)
+            self.assertEqual(self.customer.dunning_late_ratio, 0.5)
