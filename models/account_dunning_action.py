@@ -261,9 +261,14 @@ class AccountDunningAction(models.Model):
         missing = moves.filtered(lambda m: not m.invoice_pdf_report_id)
         rendered = {}
         if missing:
-            streams, report_type = self.env["ir.actions.report"]._pre_render_qweb_pdf(
-                "account.account_invoices", res_ids=missing.ids
-            )
+            try:
+                with self.env.cr.savepoint():
+                    streams, report_type = self.env[
+                        "ir.actions.report"
+                    ]._pre_render_qweb_pdf("account.account_invoices", missing.ids)
+            except Exception:  # noqa: BLE001 - the reminder matters more than its PDF
+                _logger.warning("Invoice PDFs could not be rendered", exc_info=True)
+                streams, report_type = {}, "failed"
             if report_type == "pdf":
                 vals_list = [
                     {
