@@ -1,0 +1,1543 @@
+#!/usr/bin/env python3
+"""Benchmark of the dunning escalation (``account.dunning.run``) at scale.
+
+Usage::
+
+    python3 tools/benchmark.py --invoices 10000 [--customers N] [--database NAME]
+        [--date YYYY-MM-DD] [--batch-size N] [--keep] [--profile [FILE]]
+        [--log-sql [FILE]] [--no-email-compare] [--drop] [--addons-path PATH]
+
+1. Creates the database when it does not exist (``l10n_fr_account`` and
+   ``account_dunning`` installed, no demo data), either from scratch or with
+   ``--template-db`` as a copy of a prepared database.
+2. Builds the data set once (setup, not measured): ``--customers`` companies
+   (default invoices / 5) and ``--invoices`` posted customer invoices whose due
+   dates spread from 60 days overdue to 10 days ahead of the run date.  A few
+   invoices are created and posted through the ORM as templates, then cloned in
+   bulk with SQL (moves, lines and their many2many rows).  Each customer has a
+   "band" (the level most of its invoices reach); invoices already past a level
+   carry the previous level as if earlier runs had happened, so that every level
+   of the policy gets work (an invoice climbs one level per run).  The data set
+   is committed and tagged with an ``ir.config_parameter``: the next call with
+   the same arguments reuses it; other arguments drop and rebuild the database.
+3. Measures ``run.action_run()`` as of the run date in a fresh transaction:
+   wall clock, SQL queries (``cr.sql_log_count``, which Odoo 18 increments on
+   every ``Cursor.execute``), peak RSS of the process during the run (VmHWM,
+   reset before the run) and the run's counters; time and queries per engine
+   step (email rendering = ``mail.template.send_mail_batch``) and per batch; the
+   most repeated query shapes.  The transaction is rolled back (``--keep``
+   commits it), so the benchmark can be re-run on the same data.  A second
+   measurement runs with the email levels switched to letter only, which
+   isolates the cost of the email channel.  ``--profile`` adds a cProfile run.
+
+Nothing of the addon is modified: the per-step timers wrap methods of the
+registry classes of this process only.
+"""
+
+import argparse
+import base64
+import cProfile
+import datetime
+import gc
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections import Counter, defaultdict
+from contextlib import closing
+from pathlib import Path
+
+import psycopg2
+
+import odoo
+from odoo import SUPERUSER_ID, Command, api
+from odoo.modules.registry import Registry
+
+REPO = Path(__file__).resolve().parent.parent
+MODULE = "account_dunning"
+LINK_DIR = REPO / ".build" / "addons"
+INSTALL = f"l10n_fr_account,{MODULE}"
+MARKER = "account_dunning.benchmark_dataset"
+DATASET_VERSION = 4
+SEED = 20250117
+N_TEMPLATES = 30
+NAME_PREFIX = "BENCH/"
+# Invoices due from 60 days ago to 10 days ahead of the run date.
+MAX_OVERDUE = 60
+MAX_AHEAD = 10
+# Rare cases, so that every skip path of the engine is exercised.
+RATE_DISPUTED = 0.01
+RATE_EXCLUDED = 0.01
+RATE_PROMISE = 0.01
+RATE_BLOCKED = 0.01
+RATE_PAUSED = 0.01
+RATE_AP_CONTACT = 0.30  # customers with an "accounts payable" contact
+RATE_OFF_BAND = 0.25  # invoices of a customer outside its band
+CITIES = [
+    ("69002", "Lyon"),
+    ("69100", "Villeurbanne"),
+    ("42000", "Saint-Étienne"),
+    ("38000", "Grenoble"),
+    ("75011", "Paris"),
+    ("13001", "Marseille"),
+    ("31000", "Toulouse"),
+    ("44000", "Nantes"),
+    ("67000", "Strasbourg"),
+    ("59000", "Lille"),
+]
+STREETS = ["rue de la République", "avenue Jean Jaurès", "boulevard Gambetta"]
+CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+    "no_reset_password": True,
+}
+# Engine methods timed per call: (model, method).  Times are inclusive.
+PHASES = [
+    ("account.dunning.run", "_process_batch"),
+    ("account.dunning.run", "_evaluate"),
+    ("account.dunning.run", "_create_actions"),
+    ("account.dunning.action", "_execute"),
+    ("account.dunning.action", "_execute_email"),
+    ("mail.template", "send_mail_batch"),
+    ("account.dunning.action", "_execute_letter"),
+    ("account.dunning.action", "_execute_call"),
+    ("account.dunning.action", "_execute_sms"),
+    ("account.dunning.action", "_apply_levels"),
+    ("account.dunning.action", "_log_in_chatter"),
+    ("account.dunning.run", "_get_counters_vals"),
+]
+BATCH_KEY = "account.dunning.run._process_batch"
+
+
+def say(message):
+    print(message, flush=True)
+
+
+# --------------------------------------------------------------------------
+# database
+
+
+def default_addons_path():
+    """Odoo's own addons folders and the repository's symlink folder."""
+    odoo_dir = Path(odoo.__file__).resolve().parent
+    paths = [odoo_dir / "addons"]
+    if (odoo_dir.parent / "addons").is_dir():
+        paths.append(odoo_dir.parent / "addons")
+    LINK_DIR.mkdir(parents=True, exist_ok=True)
+    link = LINK_DIR / MODULE
+    if not link.is_symlink():
+        if link.exists():
+            sys.exit(f"{link} exists and is not a symlink; remove it")
+        link.symlink_to(os.path.relpath(REPO, LINK_DIR), target_is_directory=True)
+    paths.append(LINK_DIR)
+    return ",".join(str(path) for path in paths)
+
+
+def pg_connect(dbname):
+    """A plain connection with the same settings as Odoo's (PG* or config)."""
+    config = odoo.tools.config
+    params = {"dbname": dbname}
+    for key, option in (
+        ("host", "db_host"),
+        ("port", "db_port"),
+        ("user", "db_user"),
+        ("password", "db_password"),
+    ):
+        if config.get(option):
+            params[key] = config[option]
+    conn = psycopg2.connect(**params)
+    conn.autocommit = True
+    return conn
+
+
+def db_exists(name):
+    with closing(pg_connect("postgres")) as conn, conn.cursor() as cr:
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return bool(cr.fetchone())
+
+
+def modules_missing(name):
+    conn = pg_connect(name)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT to_regclass('ir_module_module')")
+            if not cr.fetchone()[0]:
+                return INSTALL.split(",")
+            cr.execute(
+                "SELECT name FROM ir_module_module WHERE state = 'installed' "
+                "AND name = ANY(%s)",
+                [INSTALL.split(",")],
+            )
+            installed = {row[0] for row in cr.fetchall()}
+    finally:
+        conn.close()
+    return [module for module in INSTALL.split(",") if module not in installed]
+
+
+def read_marker(name):
+    conn = pg_connect(name)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [MARKER])
+            row = cr.fetchone()
+    finally:
+        conn.close()
+    return json.loads(row[0]) if row else None
+
+
+def drop_database(name):
+    Registry.delete(name)
+    odoo.sql_db.close_db(name)
+    with closing(pg_connect("postgres")) as conn, conn.cursor() as cr:
+        cr.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid != pg_backend_pid()",
+            [name],
+        )
+        cr.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    filestore = odoo.tools.config.filestore(name)
+    if os.path.exists(filestore):
+        shutil.rmtree(filestore)
+    say(f"Dropped database {name}")
+
+
+def create_from_template(name, template):
+    for attempt in range(10):
+        try:
+            with closing(pg_connect("postgres")) as conn, conn.cursor() as cr:
+                cr.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return
+        except psycopg2.errors.ObjectInUse:
+            # Someone else is copying the template right now.
+            time.sleep(2 + attempt)
+    sys.exit(f"could not copy {template}: it stays in use by other sessions")
+
+
+def install_modules(args, missing):
+    """Create the database if needed and install the modules (Odoo CLI)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "-d",
+        args.database,
+        f"--addons-path={args.addons_path}",
+        "-i",
+        ",".join(missing),
+        "--stop-after-init",
+        "--without-demo=all",
+        "--log-level=warn",
+    ]
+    say("$ " + " ".join(cmd))
+    started = time.perf_counter()
+    proc = subprocess.run(cmd)
+    if proc.returncode:
+        sys.exit(f"installing {','.join(missing)} failed (exit {proc.returncode})")
+    say(f"Installed in {time.perf_counter() - started:.0f} s")
+
+
+def ensure_database(args):
+    """Return the data set marker found (None when the data must be built)."""
+    if db_exists(args.database):
+        marker = read_marker(args.database)
+        if marker and not dataset_matches(marker, args):
+            say(
+                f"Database {args.database} holds another benchmark data set "
+                f"({marker.get('invoices')} invoices, {marker.get('customers')} "
+                f"customers, run date {marker.get('date')}"
+                f"{', modified by --keep' if marker.get('kept') else ''}): rebuilding"
+            )
+            drop_database(args.database)
+        else:
+            missing = modules_missing(args.database)
+            if missing:
+                install_modules(args, missing)
+            return marker
+    if args.template_db:
+        say(f"Creating {args.database} as a copy of {args.template_db}")
+        create_from_template(args.database, args.template_db)
+        missing = modules_missing(args.database)
+    else:
+        missing = INSTALL.split(",")
+    if missing:
+        install_modules(args, missing)
+    return None
+
+
+def dataset_matches(marker, args):
+    return (
+        marker.get("version") == DATASET_VERSION
+        and marker.get("invoices") == args.invoices
+        and marker.get("customers") == args.customers
+        and marker.get("pdf_ratio") == args.pdf_ratio
+        and (args.date is None or marker.get("date") == args.date.isoformat())
+        and not marker.get("kept")
+    )
+
+
+# --------------------------------------------------------------------------
+# data set
+
+
+def table_columns(cr, table):
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = %s "
+        "ORDER BY ordinal_position",
+        [table],
+    )
+    return [row[0] for row in cr.fetchall()]
+
+
+def clone_rows(cr, table, from_clause, overrides):
+    """INSERT INTO table SELECT every column, from template rows aliased ``t``;
+    ``overrides`` maps a column to the SQL expression that replaces ``t.col``."""
+    columns = table_columns(cr, table)
+    select = ", ".join(overrides.get(col, f't."{col}"') for col in columns)
+    names = ", ".join(f'"{col}"' for col in columns)
+    cr.execute(f'INSERT INTO "{table}" ({names}) SELECT {select} {from_clause}')
+    return cr.rowcount
+
+
+def clone_many2many(cr, model, id_map_table, old_col, new_col):
+    """Copy the many2many rows of the template records to their clones."""
+    total = 0
+    for field in model._fields.values():
+        if field.type != "many2many" or not field.store:
+            continue
+        rel, col1, col2 = field.relation, field.column1, field.column2
+        if "id" in table_columns(cr, rel):
+            continue  # the relation is a model of its own (e.g. channel members)
+        cr.execute(
+            f'INSERT INTO "{rel}" ("{col1}", "{col2}") '
+            f'SELECT m.{new_col}, r."{col2}" FROM {id_map_table} m '
+            f'JOIN "{rel}" r ON r."{col1}" = m.{old_col}'
+        )
+        total += cr.rowcount
+    return total
+
+
+def reserve_ids(cr, table, count):
+    cr.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+        "FROM generate_series(1, %s) ORDER BY 1",
+        [table, count],
+    )
+    return [row[0] for row in cr.fetchall()]
+
+
+def policy_bands(policy):
+    """(level, previous level, first day, last day) per level, in days overdue."""
+    levels = list(policy._get_ordered_levels())
+    bands = []
+    for index, level in enumerate(levels):
+        first = level.delay
+        last = levels[index + 1].delay - 1 if index + 1 < len(levels) else MAX_OVERDUE
+        if level.delay < 0:
+            last = min(last, -1)  # pre-due levels stop at the due date
+        previous = levels[index - 1] if index else None
+        bands.append((level, previous, max(first, -MAX_AHEAD), min(last, MAX_OVERDUE)))
+    first_day = min(band[2] for band in bands)
+    if first_day > -MAX_AHEAD:  # invoices not due soon enough for any level
+        bands.insert(0, (None, None, -MAX_AHEAD, first_day - 1))
+    return bands
+
+
+def make_pdf(title):
+    """A one-page PDF (reportlab comes with Odoo)."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, f"Invoice {title}")
+    page.save()
+    return buffer.getvalue()
+
+
+def plan_invoice(rng, band, date):
+    """Dates and history of one invoice in a band."""
+    level, previous, first, last = band
+    days = rng.randint(first, last)
+    due = date - datetime.timedelta(days=days)
+    if level and previous and previous.delay < 0 and days >= 0 and rng.random() < 0.5:
+        previous = None  # half of them had no reminder before the due date
+    if level is None:
+        previous = None
+    last_date = due + datetime.timedelta(days=previous.delay) if previous else None
+    return {
+        "level": level,
+        "due": due,
+        "invoice_date": due - datetime.timedelta(days=30),
+        "previous_id": previous.id if previous else None,
+        "last_date": last_date,
+        "count": 1 if previous else 0,
+    }
+
+
+class DataSet:
+    """Customers and posted invoices cloned with SQL from ORM-made templates."""
+
+    def __init__(self, env, args):
+        self.env = env(context=dict(env.context, **CONTEXT))
+        self.cr = env.cr
+        self.args = args
+        self.company = env.company
+        self.rng = random.Random(SEED)
+        self.steps = []
+
+    def step(self, label, started):
+        self.steps.append((label, time.perf_counter() - started))
+        say(f"    {label}: {time.perf_counter() - started:.1f} s")
+
+    def build(self):
+        started = time.perf_counter()
+        company = self.company
+        if not company.dunning_policy_id:
+            company._dunning_create_default_policies()
+        if not (company.partner_id.street and company.partner_id.city):
+            company.partner_id.write(
+                {"street": "12 rue de la Charité", "zip": "69002", "city": "Lyon"}
+            )
+        if not company.email:
+            company.email = "relances@bench-company.example"
+        self.bands = policy_bands(company.dunning_policy_id)
+        customer_tmpl, contact_tmpl = self.make_template_partners()
+        templates = self.make_template_invoices(customer_tmpl)
+        self.env.flush_all()
+        self.step(f"{len(templates)} template invoices (ORM)", started)
+        t0 = time.perf_counter()
+        customers = self.clone_customers(customer_tmpl, contact_tmpl)
+        self.step(f"{len(customers)} customers (SQL)", t0)
+        t0 = time.perf_counter()
+        plan = self.plan_invoices(customers, templates)
+        self.clone_invoices(plan)
+        pdfs = self.clone_invoice_pdfs(plan, templates[0])
+        self.step(f"{len(plan)} invoices, {pdfs} of them with their PDF (SQL)", t0)
+        t0 = time.perf_counter()
+        self.env.invalidate_all()
+        self.cr.execute(
+            "ANALYZE res_partner, account_move, account_move_line, ir_attachment, "
+            "account_move_line_account_tax_rel, "
+            "account_account_tag_account_move_line_rel"
+        )
+        self.verify(plan)
+        self.step("checks + ANALYZE", t0)
+        return {
+            "customers": len(customers),
+            "invoices": len(plan),
+            "seconds": time.perf_counter() - started,
+            "expected": self.expected_levels(plan, customers),
+        }
+
+    def make_template_partners(self):
+        fr = self.env.ref("base.fr")
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Bench template customer",
+                "is_company": True,
+                "email": "compta@bench-template.example",
+                "phone": "+33 4 65 71 00 00",
+                "street": "1 rue de la République",
+                "zip": "69002",
+                "city": "Lyon",
+                "country_id": fr.id,
+            }
+        )
+        role = self.env.ref(f"{MODULE}.role_accounts_payable")
+        contact = self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "parent_id": customer.id,
+                "type": "invoice",
+                "email": "factures@bench-template.example",
+                "dunning_role_ids": [Command.set(role.ids)],
+            }
+        )
+        return customer, contact
+
+    def make_template_invoices(self, customer):
+        tax = self.company.account_sale_tax_id
+        rate = (
+            tax.amount / 100
+            if tax and tax.amount_type == "percent" and not tax.price_include
+            else 0.0
+        )
+        day = self.args.date
+        vals_list = []
+        for index in range(min(N_TEMPLATES, self.args.invoices)):
+            total = self.rng.uniform(100, 5000)
+            vals_list.append(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": day - datetime.timedelta(days=40),
+                    # far ahead: the templates themselves are never reminded
+                    "invoice_date_due": day + datetime.timedelta(days=400),
+                    "invoice_payment_term_id": False,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": f"Maintenance contract, lot {index + 1}",
+                                "quantity": 1,
+                                "price_unit": round(total / (1 + rate), 2),
+                                "tax_ids": [Command.set(tax.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
+        moves = self.env["account.move"].create(vals_list)
+        moves.action_post()
+        # The legal PDF Odoo keeps once an invoice is sent (cloned below).
+        moves[0].invoice_pdf_report_file = base64.b64encode(make_pdf(moves[0].name))
+        return moves
+
+    def clone_customers(self, customer_tmpl, contact_tmpl):
+        rng, cr = self.rng, self.cr
+        count = self.args.customers
+        ids = reserve_ids(cr, "res_partner", count)
+        date = self.args.date
+        rows, contacts = [], []
+        for index, partner_id in enumerate(ids):
+            zip_code, city = CITIES[index % len(CITIES)]
+            slug = f"client-{index + 1:06d}"
+            paused = (
+                date + datetime.timedelta(days=10)
+                if rng.random() < RATE_PAUSED
+                else None
+            )
+            rows.append(
+                (
+                    partner_id,
+                    f"Client {index + 1:06d} SARL",
+                    f"compta@{slug}.example",
+                    f"{index % 180 + 1} {STREETS[index % len(STREETS)]}",
+                    zip_code,
+                    city,
+                    rng.random() < RATE_BLOCKED,
+                    paused,
+                )
+            )
+            if rng.random() < RATE_AP_CONTACT:
+                contacts.append((partner_id, f"factures@{slug}.example"))
+        cr.execute(
+            "CREATE TEMP TABLE bench_customer (id int, name varchar, email varchar, "
+            "street varchar, zip varchar, city varchar, blocked bool, paused date) "
+            "ON COMMIT DROP"
+        )
+        cr.execute_values("INSERT INTO bench_customer VALUES %s", rows, page_size=5000)
+        now = "(now() at time zone 'UTC')"
+        clone_rows(
+            cr,
+            "res_partner",
+            f"FROM bench_customer p JOIN res_partner t ON t.id = {customer_tmpl.id}",
+            {
+                "id": "p.id",
+                "name": "p.name",
+                "complete_name": "p.name",
+                "commercial_company_name": "p.name",
+                "commercial_partner_id": "p.id",
+                "email": "p.email",
+                "email_normalized": "p.email",
+                "street": "p.street",
+                "zip": "p.zip",
+                "city": "p.city",
+                "dunning_blocked": "p.blocked",
+                "dunning_paused_until": "p.paused",
+                "create_date": now,
+                "write_date": now,
+            },
+        )
+        self.clone_contacts(contact_tmpl, contacts, now)
+        return ids
+
+    def clone_contacts(self, contact_tmpl, contacts, now):
+        cr = self.cr
+        contact_ids = reserve_ids(cr, "res_partner", len(contacts)) if contacts else []
+        cr.execute(
+            "CREATE TEMP TABLE bench_contact (id int, parent_id int, email varchar, "
+            "template_id int) ON COMMIT DROP"
+        )
+        if contacts:
+            cr.execute_values(
+                "INSERT INTO bench_contact VALUES %s",
+                [
+                    (new_id, parent_id, email, contact_tmpl.id)
+                    for new_id, (parent_id, email) in zip(
+                        contact_ids, contacts, strict=True
+                    )
+                ],
+                page_size=5000,
+            )
+        clone_rows(
+            cr,
+            "res_partner",
+            "FROM bench_contact p JOIN res_partner t ON t.id = p.template_id "
+            "JOIN res_partner parent ON parent.id = p.parent_id",
+            {
+                "id": "p.id",
+                "parent_id": "p.parent_id",
+                "commercial_partner_id": "p.parent_id",
+                "complete_name": "parent.name || ', ' || t.name",
+                "commercial_company_name": "parent.name",
+                "email": "p.email",
+                "email_normalized": "p.email",
+                "street": "parent.street",
+                "zip": "parent.zip",
+                "city": "parent.city",
+                "create_date": now,
+                "write_date": now,
+            },
+        )
+        clone_many2many(
+            cr, self.env["res.partner"], "bench_contact", "template_id", "id"
+        )
+
+    def plan_invoices(self, customers, templates):
+        rng = self.rng
+        count = self.args.invoices
+        weights = [0.4 if band[0] is None else 1.0 for band in self.bands]
+        customer_band = [rng.choices(self.bands, weights)[0] for _ in customers]
+        owners = list(range(len(customers)))[:count]
+        owners += [rng.randrange(len(customers)) for _ in range(count - len(owners))]
+        owners.sort()
+        move_ids = reserve_ids(self.cr, "account_move", count)
+        plan = []
+        for index, (owner, move_id) in enumerate(zip(owners, move_ids, strict=True)):
+            band = customer_band[owner]
+            if rng.random() < RATE_OFF_BAND:
+                band = rng.choice(self.bands)
+            row = plan_invoice(rng, band, self.args.date)
+            promise = None
+            if rng.random() < RATE_PROMISE:
+                promise = self.args.date - datetime.timedelta(days=1)
+            row.update(
+                move_id=move_id,
+                customer=owner,
+                partner_id=customers[owner],
+                template_id=rng.choice(templates.ids),
+                name=f"{NAME_PREFIX}{index + 1:06d}",
+                number=index + 1,
+                pdf=rng.random() < self.args.pdf_ratio,
+                disputed=rng.random() < RATE_DISPUTED,
+                excluded=rng.random() < RATE_EXCLUDED,
+                promise=promise,
+            )
+            plan.append(row)
+        return plan
+
+    def clone_invoices(self, plan):
+        cr = self.cr
+        cr.execute(
+            "CREATE TEMP TABLE bench_move (id int, template_id int, partner_id int, "
+            "name varchar, number int, invoice_date date, due date, level_id int, "
+            "last_date date, dcount int, disputed bool, excluded bool, promise date) "
+            "ON COMMIT DROP"
+        )
+        cr.execute_values(
+            "INSERT INTO bench_move VALUES %s",
+            [
+                (
+                    row["move_id"],
+                    row["template_id"],
+                    row["partner_id"],
+                    row["name"],
+                    row["number"],
+                    row["invoice_date"],
+                    row["due"],
+                    row["previous_id"],
+                    row["last_date"],
+                    row["count"],
+                    row["disputed"],
+                    row["excluded"],
+                    row["promise"],
+                )
+                for row in plan
+            ],
+            page_size=5000,
+        )
+        now = "(now() at time zone 'UTC')"
+        clone_rows(
+            cr,
+            "account_move",
+            "FROM bench_move p JOIN account_move t ON t.id = p.template_id "
+            "JOIN res_partner partner ON partner.id = p.partner_id",
+            {
+                "id": "p.id",
+                "name": "p.name",
+                "sequence_prefix": f"'{NAME_PREFIX}'",
+                "sequence_number": "p.number",
+                "payment_reference": "p.name",
+                "partner_id": "p.partner_id",
+                "commercial_partner_id": "p.partner_id",
+                "partner_shipping_id": "p.partner_id",
+                "invoice_partner_display_name": "partner.name",
+                "date": "p.invoice_date",
+                "invoice_date": "p.invoice_date",
+                "invoice_date_due": "p.due",
+                "delivery_date": "NULL",
+                "state": "'posted'",
+                "payment_state": "'not_paid'",
+                "access_token": "NULL",
+                "message_main_attachment_id": "NULL",
+                "inalterable_hash": "NULL",
+                "secure_sequence_number": "NULL",
+                "sending_data": "NULL",
+                "is_move_sent": "false",
+                "made_sequence_gap": "false",
+                "dunning_level_id": "p.level_id",
+                "dunning_last_date": "p.last_date",
+                "dunning_count": "p.dcount",
+                "is_disputed": "p.disputed",
+                "dunning_excluded": "p.excluded",
+                "dunning_promise_date": "p.promise",
+                "create_date": now,
+                "write_date": now,
+            },
+        )
+        cr.execute(
+            "CREATE TEMP TABLE bench_line ON COMMIT DROP AS "
+            "SELECT p.id AS move_id, l.id AS template_id, "
+            "nextval(pg_get_serial_sequence('account_move_line', 'id')) AS id "
+            "FROM bench_move p JOIN account_move_line l ON l.move_id = p.template_id"
+        )
+        clone_rows(
+            cr,
+            "account_move_line",
+            "FROM bench_line p JOIN account_move_line t ON t.id = p.template_id "
+            "JOIN account_move m ON m.id = p.move_id",
+            {
+                "id": "p.id",
+                "move_id": "p.move_id",
+                "move_name": "m.name",
+                "parent_state": "m.state",
+                "date": "m.date",
+                "invoice_date": "m.invoice_date",
+                "ref": "m.ref",
+                "journal_id": "m.journal_id",
+                "company_id": "m.company_id",
+                "partner_id": "CASE WHEN t.partner_id IS NULL THEN NULL "
+                "ELSE m.commercial_partner_id END",
+                "date_maturity": "CASE WHEN t.date_maturity IS NULL THEN NULL "
+                "ELSE m.invoice_date_due END",
+                "full_reconcile_id": "NULL",
+                "matching_number": "NULL",
+                "reconciled": "false",
+                "create_date": now,
+                "write_date": now,
+            },
+        )
+        clone_many2many(
+            cr, self.env["account.move.line"], "bench_line", "template_id", "id"
+        )
+
+    def clone_invoice_pdfs(self, plan, template):
+        """Sent invoices keep their PDF: one attachment each, sharing one file of
+        the filestore (content-addressed, as Odoo does for identical files)."""
+        cr = self.cr
+        attachment = template.invoice_pdf_report_id
+        cr.execute(
+            "CREATE TEMP TABLE bench_pdf (move_id int, name varchar) ON COMMIT DROP"
+        )
+        rows = [
+            (row["move_id"], row["name"].replace("/", "_") + ".pdf")
+            for row in plan
+            if row["pdf"]
+        ]
+        if not rows or not attachment:
+            return 0
+        cr.execute_values("INSERT INTO bench_pdf VALUES %s", rows, page_size=5000)
+        now = "(now() at time zone 'UTC')"
+        return clone_rows(
+            cr,
+            "ir_attachment",
+            f"FROM bench_pdf p JOIN ir_attachment t ON t.id = {attachment.id}",
+            {
+                "id": "nextval(pg_get_serial_sequence('ir_attachment', 'id'))",
+                "res_id": "p.move_id",
+                "name": "p.name",
+                "access_token": "NULL",
+                "create_date": now,
+                "write_date": now,
+            },
+        )
+
+    def verify(self, plan):
+        """SQL invariants on every clone, then ORM reads of a few of them."""
+        cr = self.cr
+        ids = tuple(row["move_id"] for row in plan)
+        cr.execute(
+            """
+            SELECT COUNT(*) FILTER (WHERE ROUND(d - c, 2) <> 0),
+                   COUNT(*) FILTER (WHERE ROUND(r - m.amount_residual_signed, 2) <> 0),
+                   COUNT(*) FILTER (WHERE m.amount_residual <= 0),
+                   COUNT(*) FILTER (WHERE bad_partner > 0),
+                   COUNT(*)
+              FROM account_move m
+              JOIN (SELECT l.move_id, SUM(l.debit) d, SUM(l.credit) c,
+                           SUM(l.amount_residual) FILTER (
+                               WHERE a.account_type = 'asset_receivable') r,
+                           COUNT(*) FILTER (WHERE l.partner_id
+                               IS DISTINCT FROM mv.commercial_partner_id) bad_partner
+                      FROM account_move_line l
+                      JOIN account_move mv ON mv.id = l.move_id
+                      JOIN account_account a ON a.id = l.account_id
+                     WHERE l.move_id IN %s
+                  GROUP BY l.move_id) s ON s.move_id = m.id
+            """,
+            [ids],
+        )
+        unbalanced, residual, not_open, partner, total = cr.fetchone()
+        if (unbalanced, residual, not_open, partner, total) != (0, 0, 0, 0, len(ids)):
+            sys.exit(
+                f"cloned invoices are inconsistent: {total}/{len(ids)} found, "
+                f"{unbalanced} unbalanced, {residual} with a receivable residual "
+                f"different from the invoice's, {not_open} not open, {partner} with "
+                "lines of another partner"
+            )
+        rng = random.Random(SEED + 1)
+        sample = [plan[0], plan[-1]] + rng.sample(plan, min(8, len(plan)))
+        moves = self.env["account.move"].browse(row["move_id"] for row in sample)
+        for move, row in zip(moves, sample, strict=True):
+            receivable = move.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            )
+            problems = [
+                label
+                for label, ok in (
+                    ("state", move.state == "posted"),
+                    ("payment state", move.payment_state == "not_paid"),
+                    ("residual", move.amount_residual > 0),
+                    ("total", move.amount_residual == move.amount_total),
+                    ("receivable", len(receivable) == 1),
+                    (
+                        "receivable residual",
+                        receivable.amount_residual == move.amount_residual_signed,
+                    ),
+                    ("maturity", receivable.date_maturity == move.invoice_date_due),
+                    ("partner", move.commercial_partner_id.id == row["partner_id"]),
+                    ("due date", move.invoice_date_due == row["due"]),
+                    ("candidate", move._is_dunning_candidate()),
+                    (
+                        "untaxed",
+                        move.amount_untaxed
+                        == sum(move.invoice_line_ids.mapped("price_subtotal")),
+                    ),
+                )
+                if not ok
+            ]
+            if problems:
+                sys.exit(f"cloned invoice {move.name} is wrong: {', '.join(problems)}")
+        say(
+            f"    checked: {len(ids)} clones balanced, receivable residual = invoice "
+            f"residual; ORM reads of {len(moves)} invoices OK "
+            f"(e.g. {moves[0].name}: {moves[0].amount_total} "
+            f"{moves[0].currency_id.name}, {len(moves[0].line_ids)} lines)"
+        )
+
+    def expected_levels(self, plan, customers):
+        """Invoices each level should receive on the run date (engine check)."""
+        cr = self.cr
+        cr.execute(
+            "SELECT id FROM res_partner WHERE id IN %s AND (dunning_blocked "
+            "OR dunning_paused_until >= %s)",
+            [tuple(customers), self.args.date],
+        )
+        skipped = {row[0] for row in cr.fetchall()}
+        expected = Counter()
+        for row in plan:
+            level = row["level"]
+            if (
+                level is None
+                or row["disputed"]
+                or row["excluded"]
+                or row["promise"]
+                or row["partner_id"] in skipped
+            ):
+                continue
+            expected[level.id] += 1
+        return {str(key): value for key, value in expected.items()}
+
+
+def build_dataset(registry, args):
+    say(
+        f"Building the data set: {args.invoices} invoices, {args.customers} "
+        f"customers, run date {args.date}"
+    )
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        result = DataSet(env, args).build()
+        marker = {
+            "version": DATASET_VERSION,
+            "invoices": args.invoices,
+            "customers": args.customers,
+            "date": args.date.isoformat(),
+            "seed": SEED,
+            "pdf_ratio": args.pdf_ratio,
+            "kept": False,
+            "build_seconds": round(result["seconds"], 1),
+            "expected": result["expected"],
+        }
+        env["ir.config_parameter"].set_param(MARKER, json.dumps(marker))
+        t0 = time.perf_counter()
+        cr.commit()
+        say(f"    commit: {time.perf_counter() - t0:.1f} s")
+    say(f"Data set built in {result['seconds']:.0f} s")
+    return marker
+
+
+# --------------------------------------------------------------------------
+# measurement
+
+
+def rss_mb(key):
+    """VmRSS / VmHWM of this process in MB (None if /proc is not there)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def reset_peak_rss():
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+            clear.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def frame_label(frame):
+    code = frame.f_code
+    path = code.co_filename
+    for marker in ("/addons/", "/odoo/"):
+        if marker in path:
+            path = path.rsplit(marker, 1)[1]
+            break
+    return f"{path}:{frame.f_lineno} {code.co_name}"
+
+
+def sql_callers(frame):
+    """The innermost frame of the addon and the innermost business frame."""
+    business = addon = None
+    while frame is not None and addon is None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("odoo.addons."):
+            if business is None:
+                business = frame
+            if module.startswith(f"odoo.addons.{MODULE}."):
+                addon = frame
+        frame = frame.f_back
+    parts = [frame_label(f) for f in (business, addon) if f is not None]
+    if len(parts) == 2 and business is addon:
+        parts = parts[:1]
+    return " <- ".join(parts) or "?"
+
+
+PLACEHOLDERS = re.compile(r"%s(?:\s*,\s*%s)+")
+TUPLES = re.compile(r"(\([^()]*\))(?:\s*,\s*\1)+")
+
+
+def query_shape(text):
+    """The query without its parameters, lists of placeholders collapsed."""
+    text = " ".join(text.split())
+    return TUPLES.sub(r"\1, ...", PLACEHOLDERS.sub("%s, ...", text))
+
+
+class SqlTracker:
+    """Counts queries by shape (SQL text before parameters); optionally logs them
+    with their caller (slower: walks the stack on every query)."""
+
+    def __init__(self, log_file=None):
+        self.shapes = defaultdict(lambda: [0, 0.0, Counter()])
+        self.known = {}  # raw SQL text -> shape
+        self.log_file = log_file
+
+    def __call__(self, cr, query, params, start, delay):
+        text = query if isinstance(query, str) else str(query)
+        key = self.known.get(text)
+        if key is None:
+            key = self.known[text] = query_shape(text)
+        shape = self.shapes[key]
+        shape[0] += 1
+        shape[1] += delay
+        if self.log_file:
+            caller = sql_callers(sys._getframe(1))
+            shape[2][caller] += 1
+            self.log_file.write(
+                f"{delay * 1000:.3f} ms\t{caller}\t{key[:2000]}\t"
+                f"{repr(params)[:300]}\n"
+            )
+
+
+class Phases:
+    """Wraps engine methods of the registry classes to time them."""
+
+    def __init__(self, env):
+        self.env = env
+        self.stats = defaultdict(lambda: [0, 0.0, 0])  # calls, seconds, queries
+        self.batches = []
+        self.saved = []
+
+    def install(self):
+        for model, method in PHASES:
+            if model not in self.env.registry:
+                continue
+            cls = type(self.env[model])
+            original = getattr(cls, method, None)
+            if original is None:
+                continue
+            self.saved.append((cls, method, cls.__dict__.get(method)))
+            setattr(cls, method, self.wrap(f"{model}.{method}", original))
+
+    def uninstall(self):
+        for cls, method, previous in reversed(self.saved):
+            if previous is None:
+                delattr(cls, method)
+            else:
+                setattr(cls, method, previous)
+        self.saved = []
+
+    def wrap(self, key, original):
+        phases = self
+
+        def wrapper(records, *args, **kwargs):
+            cr = records.env.cr
+            queries = cr.sql_log_count
+            before = phases.run_counters(records) if key == BATCH_KEY else None
+            started = time.perf_counter()
+            try:
+                return original(records, *args, **kwargs)
+            finally:
+                seconds = time.perf_counter() - started
+                stat = phases.stats[key]
+                stat[0] += 1
+                stat[1] += seconds
+                stat[2] += cr.sql_log_count - queries
+                if before is not None:
+                    after = phases.run_counters(records)
+                    phases.batches.append(
+                        [b - a for a, b in zip(before, after, strict=True)]
+                        + [seconds, cr.sql_log_count - queries]
+                    )
+
+        return wrapper
+
+    @staticmethod
+    def run_counters(run):
+        return (run.partner_count, run.invoice_count, run.action_count)
+
+
+def switch_email_to_letter(env, company):
+    levels = env["account.dunning.level"].search(
+        [("company_id", "=", company.id), ("send_email", "=", True)]
+    )
+    levels.write({"send_email": False, "send_letter": True})
+    return levels
+
+
+def measure(registry, args, mode, marker):
+    """One escalation of the data set in a fresh transaction, rolled back."""
+    cr = registry.cursor()
+    try:
+        return _measure(cr, args, mode, marker)
+    finally:
+        cr.close()
+
+
+def _measure(cr, args, mode, marker):
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    company = env.company
+    if args.batch_size:
+        env["ir.config_parameter"].set_param(
+            "account_dunning.batch_size", args.batch_size
+        )
+    switched = switch_email_to_letter(env, company) if mode == "letter-only" else None
+    if args.no_attach:
+        env["account.dunning.level"].search(
+            [("company_id", "=", company.id), ("attach_invoices", "=", True)]
+        ).write({"attach_invoices": False})
+    run = env["account.dunning.run"].create(
+        {"company_id": company.id, "date": args.date}
+    )
+    env.flush_all()
+    env.invalidate_all()
+    log_file = None
+    if args.log_sql and mode == "full":
+        log_file = open(args.log_sql, "w", encoding="utf-8")
+    tracker = SqlTracker(log_file)
+    phases = Phases(env)
+    phases.install()
+    profiler = cProfile.Profile() if mode == "profiled" else None
+    gc.collect()
+    rss_before = rss_mb("VmRSS")
+    hwm_reset = reset_peak_rss()
+    load_before = os.getloadavg()
+    thread = threading.current_thread()
+    thread.query_hooks = [tracker]
+    queries = cr.sql_log_count
+    started = time.perf_counter()
+    error = None
+    try:
+        if profiler:
+            profiler.enable()
+        run.action_run()
+        cr.flush()  # pending ORM writes + precommit hooks, as a commit would
+    except Exception as exc:  # noqa: BLE001 - reported, the other runs go on
+        error = describe_error(exc)
+    finally:
+        if profiler:
+            profiler.disable()
+        seconds = time.perf_counter() - started
+        query_count = cr.sql_log_count - queries
+        thread.query_hooks = []
+        phases.uninstall()
+        if tracker.log_file:
+            tracker.log_file.close()
+    result = {
+        "mode": mode,
+        "error": error,
+        "seconds": seconds,
+        "queries": query_count,
+        "rss_before": rss_before,
+        "rss_peak": rss_mb("VmHWM") if hwm_reset else None,
+        "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load": (load_before, os.getloadavg()),
+        "phases": dict(phases.stats),
+        "batches": phases.batches,
+        "shapes": tracker.shapes,
+        "switched_levels": len(switched) if switched else 0,
+    }
+    if error:
+        say(f"    RUN FAILED after {seconds:.1f} s: {error}")
+        cr.rollback()
+        result.update(failed_run_values(run))
+        return result
+    result.update(read_run(env, run, marker))
+    if profiler:
+        profiler.dump_stats(args.profile)
+        result["profile"] = args.profile
+    if args.keep and mode == "full":
+        marker = dict(marker, kept=True)
+        env["ir.config_parameter"].set_param(MARKER, json.dumps(marker))
+        cr.commit()
+        say("    --keep: the run and its reminders were committed")
+    else:
+        cr.rollback()
+    return result
+
+
+def describe_error(exc):
+    """The exception and the innermost frame of the addon that led to it."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if f"/{MODULE}/" in f.filename]
+    where = ""
+    if ours:
+        frame = ours[-1]
+        where = f" (from {Path(frame.filename).name}:{frame.lineno} {frame.name})"
+    return f"{type(exc).__name__}: {str(exc).strip()[:300]}{where}"
+
+
+def failed_run_values(run):
+    values = dict.fromkeys(
+        [
+            "batch_count",
+            "partner_count",
+            "invoice_count",
+            "action_count",
+            "email_count",
+            "sms_count",
+            "letter_count",
+            "call_count",
+            "draft_count",
+            "failed_count",
+        ],
+        0,
+    )
+    values.update(duration=0.0, reached={}, level_names={}, error_log=None)
+    return values
+
+
+def read_run(env, run, marker):
+    fields = [
+        "batch_count",
+        "partner_count",
+        "invoice_count",
+        "action_count",
+        "email_count",
+        "sms_count",
+        "letter_count",
+        "call_count",
+        "draft_count",
+        "failed_count",
+        "duration",
+    ]
+    fields += [name for name in run._fields if name.startswith("skip_")]
+    values = {name: run[name] for name in fields}
+    env.cr.execute(
+        "SELECT l.level_id, COUNT(DISTINCT l.move_id) "
+        "FROM account_dunning_action_line l "
+        "JOIN account_dunning_action a ON a.id = l.action_id WHERE a.run_id = %s "
+        "GROUP BY l.level_id",
+        [run.id],
+    )
+    reached = {str(level_id): count for level_id, count in env.cr.fetchall()}
+    values["reached"] = reached
+    levels = env["account.dunning.level"].browse(int(key) for key in reached)
+    values["level_names"] = {str(level.id): level.name for level in levels}
+    if marker and marker.get("expected") is not None:
+        values["expected"] = marker["expected"]
+    values["error_log"] = run.error_log
+    return values
+
+
+# --------------------------------------------------------------------------
+# report
+
+
+def machine_line():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f", {pages / 2**30:.0f} GB RAM"
+    except (ValueError, OSError):
+        pass
+    cpus = len(os.sched_getaffinity(0))
+    return (
+        f"{cpus} CPU ({model}){memory}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, Odoo {odoo.release.version}, "
+        f"{datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}"
+    )
+
+
+def fmt_mb(value):
+    return f"{value:.0f}" if value is not None else "n/a"
+
+
+def print_table(headers, rows):
+    widths = [
+        max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)
+    ]
+    line = "  ".join(
+        str(h).ljust(w) if i == 0 else str(h).rjust(w)
+        for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+    )
+    say(line)
+    say("-" * len(line))
+    for row in rows:
+        say(
+            "  ".join(
+                str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+
+
+def report_summary(args, results, pg_version):
+    say("")
+    say(
+        f"Dunning run benchmark — {args.invoices} invoices, {args.customers} "
+        f"customers, run date {args.date}, database {args.database}, PostgreSQL "
+        f"{pg_version}"
+    )
+    headers = [
+        "measurement",
+        "invoices",
+        "customers",
+        "seconds",
+        "queries",
+        "q/batch",
+        "batches",
+        "peak RSS MB",
+        "RSS before",
+        "actions",
+        "email",
+        "letter",
+        "call",
+        "sms",
+        "to confirm",
+        "failed",
+    ]
+    rows = []
+    for res in results:
+        batches = res["batch_count"] or 1
+        rows.append(
+            [
+                res["mode"] + (" FAILED" if res["error"] else ""),
+                res["invoice_count"],
+                res["partner_count"],
+                f"{res['seconds']:.2f}",
+                res["queries"],
+                f"{res['queries'] / batches:.0f}",
+                res["batch_count"],
+                fmt_mb(res["rss_peak"]),
+                fmt_mb(res["rss_before"]),
+                res["action_count"],
+                res["email_count"],
+                res["letter_count"],
+                res["call_count"],
+                res["sms_count"],
+                res["draft_count"],
+                res["failed_count"],
+            ]
+        )
+    print_table(headers, rows)
+    say(
+        "(invoices/customers = read by the run: open invoices due by the horizon; "
+        "peak RSS = VmHWM reset just before the run; process ru_maxrss "
+        f"{fmt_mb(max(r['maxrss'] for r in results))} MB)"
+    )
+    for res in results:
+        (b1, b5, b15), (a1, a5, a15) = res["load"]
+        say(
+            f"load average {res['mode']}: {b1:.2f} {b5:.2f} {b15:.2f} before, "
+            f"{a1:.2f} {a5:.2f} {a15:.2f} after"
+        )
+
+
+def report_details(res):
+    say("")
+    say(f"[{res['mode']}] run: duration field {res['duration']:.2f} s")
+    if res["error"]:
+        say(f"    FAILED after {res['seconds']:.1f} s: {res['error']}")
+    skips = {k: v for k, v in res.items() if k.startswith("skip_") and v}
+    say("    skipped: " + (", ".join(f"{k}={v}" for k, v in skips.items()) or "none"))
+    report_levels(res)
+    total = res["seconds"] or 1
+    rows = []
+    for key, (calls, seconds, queries) in res["phases"].items():
+        rows.append(
+            [key, calls, f"{seconds:.2f}", f"{100 * seconds / total:.0f}%", queries]
+        )
+    say("    time per engine step (inclusive; ORM writes are flushed lazily, so")
+    say("    some queries land in the step that flushes them):")
+    print_table(["    step", "calls", "seconds", "% run", "queries"], rows)
+    batches = res["batches"]
+    if batches:
+        say("    per batch:")
+        rows = [
+            [f"    #{i + 1}", p, inv, act, f"{sec:.2f}", q]
+            for i, (p, inv, act, sec, q) in enumerate(batches[:20])
+        ]
+        print_table(
+            ["    batch", "customers", "invoices", "actions", "seconds", "queries"],
+            rows,
+        )
+    report_shapes(res)
+
+
+def report_levels(res):
+    reached, expected = res["reached"], res.get("expected")
+    names = res["level_names"]
+    parts = [f"{names.get(k, k)}={v}" for k, v in sorted(reached.items())]
+    say("    invoices per level reached: " + (", ".join(parts) or "none"))
+    if expected is not None:
+        if expected == reached:
+            say("    engine check: invoices per level = expected from the data set")
+        else:
+            say(f"    ENGINE CHECK MISMATCH: expected {expected}, got {reached}")
+    if res.get("error_log"):
+        say("    errors: " + res["error_log"][:500])
+
+
+def report_shapes(res):
+    shapes = res["shapes"]
+    batches = res["batch_count"] or 1
+    top = sorted(shapes.items(), key=lambda item: -item[1][0])[:12]
+    say(f"    most repeated queries ({len(shapes)} distinct shapes):")
+    for text, (count, seconds, callers) in top:
+        flag = "  <-- scales with records" if count > 20 * batches else ""
+        oneline = " ".join(text.split())
+        say(f"    {count:7d}x {seconds * 1000:8.0f} ms  {oneline[:150]}{flag}")
+        for caller, n in callers.most_common(3):
+            say(f"              {n:7d}x from {caller}")
+
+
+def report_profile(path, top=25):
+    say("")
+    say(f"cProfile ({path}), top {top} by cumulative time:")
+    stream = io.StringIO()
+    stats = pstats.Stats(path, stream=stream)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+    say(stream.getvalue().split("\n", 4)[-1].rstrip())
+    stream = io.StringIO()
+    stats = pstats.Stats(path, stream=stream)
+    stats.strip_dirs().sort_stats("tottime").print_stats(15)
+    say("top 15 by own time:")
+    say(stream.getvalue().split("\n", 4)[-1].rstrip())
+
+
+# --------------------------------------------------------------------------
+# main
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--invoices", type=int, default=10000)
+    parser.add_argument(
+        "--customers", type=int, help="number of customers (default invoices / 5)"
+    )
+    parser.add_argument("--database", "-d", default="dunning_bench")
+    parser.add_argument(
+        "--template-db", help="create the database as a copy of this one (faster)"
+    )
+    parser.add_argument(
+        "--date",
+        type=datetime.date.fromisoformat,
+        help="run date (default: the data set's, else today)",
+    )
+    parser.add_argument(
+        "--pdf-ratio",
+        type=float,
+        default=1.0,
+        help="share of invoices that already have their PDF, as once sent from "
+        "Odoo (default 1); the engine renders the others with wkhtmltopdf",
+    )
+    parser.add_argument(
+        "--no-attach",
+        action="store_true",
+        help="measure with attach_invoices switched off on every level",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        help="account_dunning.batch_size for the measured run (default: the DB's)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="commit the measured run (no rollback)"
+    )
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="/tmp/dunning_bench.prof",
+        help="add a cProfile run writing this .prof (default %(const)s)",
+    )
+    parser.add_argument(
+        "--log-sql",
+        nargs="?",
+        const="/tmp/dunning_bench_sql.log",
+        help="log the queries of the measured run, with their caller, to this "
+        "file (default %(const)s); slows the run a little",
+    )
+    parser.add_argument(
+        "--no-email-compare",
+        dest="email_compare",
+        action="store_false",
+        help="skip the second run with the email levels switched to letters",
+    )
+    parser.add_argument(
+        "--drop", action="store_true", help="drop the database at the end"
+    )
+    parser.add_argument("--addons-path", help="default: Odoo's + .build/addons")
+    parser.add_argument("--log-level", default="warn")
+    args = parser.parse_args(argv)
+    if args.invoices < 1:
+        parser.error("--invoices must be positive")
+    args.customers = args.customers or max(1, args.invoices // 5)
+    if args.customers > args.invoices:
+        parser.error("--customers cannot exceed --invoices")
+    return args
+
+
+def bootstrap(args):
+    args.addons_path = args.addons_path or default_addons_path()
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={args.addons_path}",
+            f"--log-level={args.log_level}",
+        ],
+        setup_logging=True,
+    )
+    marker = ensure_database(args)
+    if marker and args.date is None:
+        args.date = datetime.date.fromisoformat(marker["date"])
+    args.date = args.date or datetime.date.today()
+    odoo.tools.config["db_name"] = args.database
+    registry = Registry(args.database)
+    if not marker:
+        marker = build_dataset(registry, args)
+    else:
+        say(
+            f"Reusing the data set of {args.database} ({marker['invoices']} invoices, "
+            f"built in {marker.get('build_seconds', '?')} s)"
+        )
+    return registry, marker
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    registry, marker = bootstrap(args)
+    with registry.cursor() as cr:
+        cr.execute("SHOW server_version")
+        pg_version = cr.fetchone()[0]
+    modes = ["full"]
+    if not args.keep:
+        if args.email_compare:
+            modes.append("letter-only")
+        if args.profile:
+            modes.append("profiled")
+    elif args.email_compare or args.profile:
+        say("--keep: only the full run is measured (it changes the data)")
+    results = []
+    for mode in modes:
+        say(f"Measuring the run ({mode})...")
+        results.append(measure(registry, args, mode, marker))
+        res = results[-1]
+        say(f"    {res['seconds']:.2f} s, {res['queries']} queries")
+    report_summary(args, results, pg_version)
+    for res in results:
+        report_details(res)
+    if (
+        len(results) > 1
+        and results[1]["mode"] == "letter-only"
+        and not (results[0]["error"] or results[1]["error"])
+    ):
+        full, letter = results[0], results[1]
+        email = full["phases"].get("mail.template.send_mail_batch", [0, 0.0, 0])
+        say("")
+        say(
+            f"Email channel: send_mail_batch took {email[1]:.2f} s and {email[2]} "
+            f"queries of the full run ({100 * email[1] / full['seconds']:.0f}%); "
+            f"with the {letter['switched_levels']} email levels switched to letters "
+            f"the run takes {letter['seconds']:.2f} s instead of "
+            f"{full['seconds']:.2f} s ({full['seconds'] - letter['seconds']:+.2f} s, "
+            f"{full['queries'] - letter['queries']:+d} queries)"
+        )
+    if args.profile and any(res["mode"] == "profiled" for res in results):
+        report_profile(args.profile)
+    if args.log_sql:
+        say(f"SQL log of the last measured run: {args.log_sql}")
+    say("")
+    say("machine: " + machine_line())
+    if args.drop:
+        drop_database(args.database)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
