@@ -1,4 +1,4 @@
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import DunningCommon
@@ -43,3 +43,41 @@ class TestPolicyConfiguration(DunningCommon):
     def test_email_level_needs_template(self):
         with self.assertRaisesRegex(ValidationError, "template"):
             self.level_call.send_email = True
+
+    def test_billing_user_reads_history_but_cannot_configure(self):
+        billing = self.env["res.users"].create(
+            {
+                "name": "Facturation seule",
+                "login": "billing_only",
+                "company_id": self.company.id,
+                "company_ids": [(6, 0, self.company.ids)],
+                "groups_id": [
+                    (6, 0, [self.env.ref("account.group_account_invoice").id])
+                ],
+            }
+        )
+        self._create_invoice(self.customer, "2026-02-02")
+        self._run(self._d("2026-02-03"))
+        actions = self.env["account.dunning.action"].with_user(billing).search([])
+        self.assertTrue(actions)
+        with self.assertRaises(AccessError):
+            self.policy.with_user(billing).min_interval_days = 1
+        with self.assertRaises(AccessError):
+            actions[0].with_user(billing).note = "Rappelé"
+        controller = self.env["res.users"].create(
+            {
+                "name": "Chargé de recouvrement",
+                "login": "credit_controller",
+                "company_id": self.company.id,
+                "company_ids": [(6, 0, self.company.ids)],
+                "groups_id": [
+                    (
+                        6,
+                        0,
+                        [self.env.ref("account_dunning.group_account_dunning_user").id],
+                    )
+                ],
+            }
+        )
+        with self.assertRaises(AccessError):
+            self.policy.with_user(controller).min_interval_days = 1
