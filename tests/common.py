@@ -62,6 +62,19 @@ class DunningCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def _create_user(cls, login, group_xmlid):
+        """A user of the test company holding only `group_xmlid`."""
+        return cls.env["res.users"].create(
+            {
+                "name": login.replace("_", " ").title(),
+                "login": login,
+                "company_id": cls.company.id,
+                "company_ids": [Command.set(cls.company.ids)],
+                "groups_id": [Command.set(cls.env.ref(group_xmlid).ids)],
+            }
+        )
+
+    @classmethod
     def _create_invoice(cls, partner, due, amount=1000.0, invoice_date=None, post=True):
         due = fields.Date.to_date(due)
         move = cls.env["account.move"].create(

@@ -118,20 +118,8 @@ class TestEscalationTimeline(DunningCommon):
         self.assertEqual(notice.level_id, self.level_notice)
         self.assertEqual(notice.state, "draft")
         self.assertEqual(run.draft_count, 1)
-        clerk = self.env["res.users"].create(
-            {
-                "name": "Clerk",
-                "login": "dunning_clerk",
-                "company_id": self.company.id,
-                "company_ids": [(6, 0, self.company.ids)],
-                "groups_id": [
-                    (
-                        6,
-                        0,
-                        [self.env.ref("account_dunning.group_account_dunning_user").id],
-                    )
-                ],
-            }
+        clerk = self._create_user(
+            "dunning_clerk", "account_dunning.group_account_dunning_user"
         )
         with self.assertRaisesRegex(UserError, "credit manager"):
             notice.with_user(clerk).action_validate()

@@ -154,20 +154,8 @@ class TestEscalationRobustness(DunningCommon):
         self.assertNotEqual(other_company.dunning_policy_id, self.policy)
         self._run(self.day)
         self._run(self.day, company=other_company)
-        user_a = self.env["res.users"].create(
-            {
-                "name": "Comptable A",
-                "login": "comptable_a",
-                "company_id": self.company.id,
-                "company_ids": [(6, 0, self.company.ids)],
-                "groups_id": [
-                    (
-                        6,
-                        0,
-                        [self.env.ref("account_dunning.group_account_dunning_user").id],
-                    )
-                ],
-            }
+        user_a = self._create_user(
+            "comptable_a", "account_dunning.group_account_dunning_user"
         )
         Action = self.env["account.dunning.action"].with_user(user_a)
         self.assertEqual(Action.search([]).partner_id, self.customer)

@@ -45,17 +45,7 @@ class TestPolicyConfiguration(DunningCommon):
             self.level_call.send_email = True
 
     def test_billing_user_reads_history_but_cannot_configure(self):
-        billing = self.env["res.users"].create(
-            {
-                "name": "Facturation seule",
-                "login": "billing_only",
-                "company_id": self.company.id,
-                "company_ids": [(6, 0, self.company.ids)],
-                "groups_id": [
-                    (6, 0, [self.env.ref("account.group_account_invoice").id])
-                ],
-            }
-        )
+        billing = self._create_user("billing_only", "account.group_account_invoice")
         self._create_invoice(self.customer, "2026-02-02")
         self._run(self._d("2026-02-03"))
         actions = self.env["account.dunning.action"].with_user(billing).search([])
@@ -64,20 +54,8 @@ class TestPolicyConfiguration(DunningCommon):
             self.policy.with_user(billing).min_interval_days = 1
         with self.assertRaises(AccessError):
             actions[0].with_user(billing).note = "Rappelé"
-        controller = self.env["res.users"].create(
-            {
-                "name": "Chargé de recouvrement",
-                "login": "credit_controller",
-                "company_id": self.company.id,
-                "company_ids": [(6, 0, self.company.ids)],
-                "groups_id": [
-                    (
-                        6,
-                        0,
-                        [self.env.ref("account_dunning.group_account_dunning_user").id],
-                    )
-                ],
-            }
+        controller = self._create_user(
+            "credit_controller", "account_dunning.group_account_dunning_user"
         )
         with self.assertRaises(AccessError):
             self.policy.with_user(controller).min_interval_days = 1
