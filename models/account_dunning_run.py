@@ -540,22 +540,23 @@ class AccountDunningRun(models.Model):
             level = max(targets.values(), key=lambda lv: (lv.delay, lv.sequence))
             contacts = partner._get_dunning_recipients(level, targets)
             lines = [
-                Command.create(
-                    {
-                        "move_id": move.id,
-                        "level_id": move_level.id,
-                        "currency_id": move.currency_id.id,
-                        "date_due": move.invoice_date_due,
-                        "days_overdue": (self.date - move.invoice_date_due).days,
-                        "amount_total": move.amount_total,
-                        "amount_residual": move.amount_residual,
-                    }
-                )
+                {
+                    "company_id": self.company_id.id,
+                    "partner_id": partner.id,
+                    "date": self.date,
+                    "move_id": move.id,
+                    "level_id": move_level.id,
+                    "currency_id": move.currency_id.id,
+                    "date_due": move.invoice_date_due,
+                    "days_overdue": (self.date - move.invoice_date_due).days,
+                    "amount_total": move.amount_total,
+                    "amount_residual": move.amount_residual,
+                }
                 for move, move_level in sorted(
                     targets.items(), key=lambda item: item[0].invoice_date_due
                 )
             ]
-            for channel in level._get_channels():
+            for channel in proposal.get("channels") or level._get_channels():
                 vals_list.append(
                     {
                         "company_id": self.company_id.id,
@@ -568,7 +569,10 @@ class AccountDunningRun(models.Model):
                         "user_id": partner._get_dunning_responsible().id,
                         "run_id": self.id or False,
                         "amount_due": proposal["amount_due"],
-                        "line_ids": lines,
+                        "line_ids": [
+                            Command.create(dict(line, channel=channel))
+                            for line in lines
+                        ],
                     }
                 )
         return (
