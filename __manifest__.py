@@ -17,6 +17,7 @@
         "data/account_dunning_role_data.xml",
         "data/mail_template_data.xml",
         "data/account_dunning_policy_data.xml",
+        "data/account_dunning_rate_data.xml",
         "views/account_dunning_policy_views.xml",
         "views/account_dunning_level_views.xml",
         "views/account_dunning_role_views.xml",
@@ -27,6 +28,8 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_dunning_menus.xml",
+        "views/account_dunning_rate_views.xml",
+        "views/account_move_penalty_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -7,4 +7,9 @@ from . import account_move
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import account_dunning_rate
+from . import res_partner_penalty
+from . import account_dunning_policy_penalty
+from . import res_company_penalty
+from . import account_move_penalty
 from . import account_dunning_queue
