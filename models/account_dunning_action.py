@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 
 from markupsafe import Markup
 
@@ -122,8 +123,14 @@ class AccountDunningAction(models.Model):
 
     @api.depends("line_ids.move_id")
     def _compute_move_ids(self):
+        # one read of the lines of every action, not one per action
+        moves_by_action = defaultdict(list)
+        for line in self.line_ids:
+            moves_by_action[line.action_id.id].append(line.move_id.id)
         for action in self:
-            action.move_ids = action.line_ids.move_id
+            action.move_ids = self.env["account.move"].browse(
+                moves_by_action[action.id]
+            )
 
     def _search_move_ids(self, operator, value):
         return [("line_ids.move_id", operator, value)]
