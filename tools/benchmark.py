@@ -4,8 +4,9 @@
 Usage::
 
     python3 tools/benchmark.py --invoices 10000 [--customers N] [--database NAME]
-        [--date YYYY-MM-DD] [--batch-size N] [--keep] [--profile [FILE]]
-        [--log-sql [FILE]] [--no-email-compare] [--drop] [--addons-path PATH]
+        [--template-db NAME] [--date YYYY-MM-DD] [--pdf-ratio R] [--batch-size N]
+        [--repeat N] [--no-email-compare] [--no-attach] [--profile [FILE]]
+        [--log-sql [FILE]] [--keep] [--drop] [--update] [--addons-path PATH]
 
 1. Creates the database when it does not exist (``l10n_fr_account`` and
    ``account_dunning`` installed, no demo data), either from scratch or with
@@ -103,7 +104,8 @@ CONTEXT = {
     "mail_notrack": True,
     "no_reset_password": True,
 }
-# Engine methods timed per call: (model, method).  Times are inclusive.
+# Engine methods timed per call: (model, method), skipped when the addon has no
+# such method.  Times are inclusive.
 PHASES = [
     ("account.dunning.run", "_process_batch"),
     ("account.dunning.run", "_evaluate"),
@@ -111,8 +113,11 @@ PHASES = [
     ("account.dunning.action", "_execute"),
     ("account.dunning.action", "_execute_email"),
     ("mail.template", "send_mail_batch"),
+    ("account.dunning.action", "_attach_invoice_pdfs"),
+    ("account.dunning.action", "_compute_move_ids"),
     ("account.dunning.action", "_execute_letter"),
     ("account.dunning.action", "_execute_call"),
+    ("account.dunning.action", "_get_summary_html"),
     ("account.dunning.action", "_execute_sms"),
     ("account.dunning.action", "_apply_levels"),
     ("account.dunning.action", "_log_in_chatter"),
@@ -225,8 +230,8 @@ def create_from_template(name, template):
     sys.exit(f"could not copy {template}: it stays in use by other sessions")
 
 
-def install_modules(args, missing):
-    """Create the database if needed and install the modules (Odoo CLI)."""
+def install_modules(args, missing, option="-i"):
+    """Create the database if needed and install (or update) the modules."""
     cmd = [
         sys.executable,
         "-m",
@@ -234,7 +239,7 @@ def install_modules(args, missing):
         "-d",
         args.database,
         f"--addons-path={args.addons_path}",
-        "-i",
+        option,
         ",".join(missing),
         "--stop-after-init",
         "--without-demo=all",
@@ -244,8 +249,70 @@ def install_modules(args, missing):
     started = time.perf_counter()
     proc = subprocess.run(cmd)
     if proc.returncode:
-        sys.exit(f"installing {','.join(missing)} failed (exit {proc.returncode})")
-    say(f"Installed in {time.perf_counter() - started:.0f} s")
+        sys.exit(f"`{' '.join(cmd)}` failed (exit {proc.returncode})")
+    say(f"Done in {time.perf_counter() - started:.0f} s")
+
+
+def missing_columns(registry):
+    """Stored fields of the loaded code that the database lacks: the addon
+    changed since the database was installed or last updated."""
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema()"
+        )
+        existing = set(cr.fetchall())
+    missing = []
+    for model in registry.values():
+        if model._abstract or not model._auto or model._table_query:
+            continue
+        for field in model._fields.values():
+            if field.store and field.column_type:
+                if (model._table, field.name) not in existing:
+                    missing.append(f"{model._name}.{field.name}")
+    return sorted(missing)
+
+
+def load_registry(args):
+    """The registry, after updating the addon when its code needs new columns."""
+    registry = Registry(args.database)
+    missing = missing_columns(registry)
+    if args.update or missing:
+        if missing:
+            say(
+                f"The database lacks {len(missing)} column(s) of the current code "
+                f"({', '.join(missing[:3])}{'...' if len(missing) > 3 else ''}): "
+                f"updating {MODULE}"
+            )
+        Registry.delete(args.database)
+        odoo.sql_db.close_db(args.database)
+        install_modules(args, [MODULE], option="-u")
+        registry = Registry(args.database)
+    return registry
+
+
+def addon_state():
+    """Commit of the addon and its uncommitted files, for the report."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "log", "-1", "--format=%h %s"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", ".", ":!tools"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    dirty = [line[3:] for line in status if line[3:].endswith((".py", ".xml"))]
+    if not dirty:
+        return f"{head} (clean)"
+    shown = ", ".join(dirty[:6]) + (", ..." if len(dirty) > 6 else "")
+    return f"{head} + {len(dirty)} uncommitted .py/.xml files ({shown})"
 
 
 def ensure_database(args):
@@ -952,12 +1019,14 @@ def sql_callers(frame):
 
 PLACEHOLDERS = re.compile(r"%s(?:\s*,\s*%s)+")
 TUPLES = re.compile(r"(\([^()]*\))(?:\s*,\s*\1)+")
+SINGLE_VALUE = re.compile(r"VALUES %s(?!, \.\.\.)")
 
 
 def query_shape(text):
     """The query without its parameters, lists of placeholders collapsed."""
     text = " ".join(text.split())
-    return TUPLES.sub(r"\1, ...", PLACEHOLDERS.sub("%s, ...", text))
+    text = TUPLES.sub(r"\1, ...", PLACEHOLDERS.sub("%s, ...", text))
+    return SINGLE_VALUE.sub("VALUES %s, ...", text)
 
 
 class SqlTracker:
@@ -1052,16 +1121,27 @@ def switch_email_to_letter(env, company):
     return levels
 
 
-def measure(registry, args, mode, marker):
+def vacuum(database):
+    """Clean the dead rows a rolled-back run leaves (and refresh the planner's
+    statistics), so that every measurement starts from the same state instead
+    of racing autovacuum."""
+    started = time.perf_counter()
+    with closing(pg_connect(database)) as conn, conn.cursor() as cr:
+        cr.execute("VACUUM ANALYZE")
+    return time.perf_counter() - started
+
+
+def measure(registry, args, mode, marker, log_sql=None):
     """One escalation of the data set in a fresh transaction, rolled back."""
+    say(f"    VACUUM ANALYZE: {vacuum(args.database):.1f} s")
     cr = registry.cursor()
     try:
-        return _measure(cr, args, mode, marker)
+        return _measure(cr, args, mode, marker, log_sql)
     finally:
         cr.close()
 
 
-def _measure(cr, args, mode, marker):
+def _measure(cr, args, mode, marker, log_sql):
     env = api.Environment(cr, SUPERUSER_ID, {})
     company = env.company
     if args.batch_size:
@@ -1078,9 +1158,7 @@ def _measure(cr, args, mode, marker):
     )
     env.flush_all()
     env.invalidate_all()
-    log_file = None
-    if args.log_sql and mode == "full":
-        log_file = open(args.log_sql, "w", encoding="utf-8")
+    log_file = open(log_sql, "w", encoding="utf-8") if log_sql else None
     tracker = SqlTracker(log_file)
     phases = Phases(env)
     phases.install()
@@ -1092,6 +1170,7 @@ def _measure(cr, args, mode, marker):
     thread = threading.current_thread()
     thread.query_hooks = [tracker]
     queries = cr.sql_log_count
+    cpu_started = time.process_time()
     started = time.perf_counter()
     error = None
     try:
@@ -1105,6 +1184,7 @@ def _measure(cr, args, mode, marker):
         if profiler:
             profiler.disable()
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         query_count = cr.sql_log_count - queries
         thread.query_hooks = []
         phases.uninstall()
@@ -1114,6 +1194,8 @@ def _measure(cr, args, mode, marker):
         "mode": mode,
         "error": error,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "sql_seconds": sum(shape[1] for shape in tracker.shapes.values()),
         "queries": query_count,
         "rss_before": rss_before,
         "rss_peak": rss_mb("VmHWM") if hwm_reset else None,
@@ -1270,8 +1352,11 @@ def report_summary(args, results, pg_version):
         "invoices",
         "customers",
         "seconds",
+        "CPU s",
+        "SQL s",
         "queries",
         "q/batch",
+        "q/action",
         "batches",
         "peak RSS MB",
         "RSS before",
@@ -1288,12 +1373,15 @@ def report_summary(args, results, pg_version):
         batches = res["batch_count"] or 1
         rows.append(
             [
-                res["mode"] + (" FAILED" if res["error"] else ""),
+                res["label"] + (" FAILED" if res["error"] else ""),
                 res["invoice_count"],
                 res["partner_count"],
                 f"{res['seconds']:.2f}",
+                f"{res['cpu_seconds']:.1f}",
+                f"{res['sql_seconds']:.1f}",
                 res["queries"],
                 f"{res['queries'] / batches:.0f}",
+                f"{res['queries'] / (res['action_count'] or 1):.2f}",
                 res["batch_count"],
                 fmt_mb(res["rss_peak"]),
                 fmt_mb(res["rss_before"]),
@@ -1309,20 +1397,23 @@ def report_summary(args, results, pg_version):
     print_table(headers, rows)
     say(
         "(invoices/customers = read by the run: open invoices due by the horizon; "
-        "peak RSS = VmHWM reset just before the run; process ru_maxrss "
+        "seconds = wall clock; CPU s = this process (Python); SQL s = time spent "
+        "in cursor.execute (PostgreSQL + network); when the machine is loaded, "
+        "CPU s + SQL s stay closer to the truth than the wall clock; peak RSS = "
+        "VmHWM reset just before the run; process ru_maxrss "
         f"{fmt_mb(max(r['maxrss'] for r in results))} MB)"
     )
     for res in results:
         (b1, b5, b15), (a1, a5, a15) = res["load"]
         say(
-            f"load average {res['mode']}: {b1:.2f} {b5:.2f} {b15:.2f} before, "
+            f"load average {res['label']}: {b1:.2f} {b5:.2f} {b15:.2f} before, "
             f"{a1:.2f} {a5:.2f} {a15:.2f} after"
         )
 
 
 def report_details(res):
     say("")
-    say(f"[{res['mode']}] run: duration field {res['duration']:.2f} s")
+    say(f"[{res['label']}] run: duration field {res['duration']:.2f} s")
     if res["error"]:
         say(f"    FAILED after {res['seconds']:.1f} s: {res['error']}")
     skips = {k: v for k, v in res.items() if k.startswith("skip_") and v}
@@ -1368,12 +1459,21 @@ def report_levels(res):
 def report_shapes(res):
     shapes = res["shapes"]
     batches = res["batch_count"] or 1
+    customers = res["partner_count"] or 1
     top = sorted(shapes.items(), key=lambda item: -item[1][0])[:12]
-    say(f"    most repeated queries ({len(shapes)} distinct shapes):")
+    say(
+        f"    most repeated queries ({len(shapes)} distinct shapes; x/customer = "
+        "count / customers read):"
+    )
     for text, (count, seconds, callers) in top:
-        flag = "  <-- scales with records" if count > 20 * batches else ""
-        oneline = " ".join(text.split())
-        say(f"    {count:7d}x {seconds * 1000:8.0f} ms  {oneline[:150]}{flag}")
+        ratio = count / customers
+        flag = ""
+        if ratio >= 0.05 and count > 4 * batches:
+            flag = "  <-- ONE PER RECORD" if ratio >= 0.5 else "  <-- grows with N"
+        say(
+            f"    {count:7d}x {ratio:5.2f}/customer {seconds * 1000:7.0f} ms  "
+            f"{text[:130]}{flag}"
+        )
         for caller, n in callers.most_common(3):
             say(f"              {n:7d}x from {caller}")
 
@@ -1396,13 +1496,54 @@ def report_profile(path, top=25):
 # main
 
 
+def plan_measurements(args):
+    """(mode, repeat) pairs; full and letter-only runs alternate, so that a
+    change of load on the machine hits both."""
+    if args.keep:
+        if args.email_compare or args.profile or args.repeat > 1:
+            say("--keep: only one full run is measured (it changes the data)")
+        return [("full", 1)]
+    plan = []
+    for repeat in range(1, args.repeat + 1):
+        plan.append(("full", repeat))
+        if args.email_compare:
+            plan.append(("letter-only", repeat))
+    if args.profile:
+        plan.append(("profiled", 1))
+    return plan
+
+
+def report_email(results):
+    fulls = [r for r in results if r["mode"] == "full" and not r["error"]]
+    letters = [r for r in results if r["mode"] == "letter-only" and not r["error"]]
+    if not (fulls and letters):
+        return
+    full = min(fulls, key=lambda r: r["seconds"])
+    letter = min(letters, key=lambda r: r["seconds"])
+    email = full["phases"].get("mail.template.send_mail_batch", [0, 0.0, 0])
+    best = " (fastest of each)" if len(fulls) > 1 else ""
+    say("")
+    say(
+        f"Email channel{best}: send_mail_batch took {email[1]:.2f} s and {email[2]} "
+        f"queries of the full run ({100 * email[1] / full['seconds']:.0f}%); with "
+        f"the {letter['switched_levels']} email levels switched to letters the run "
+        f"takes {letter['seconds']:.2f} s instead of {full['seconds']:.2f} s "
+        f"({full['seconds'] - letter['seconds']:+.2f} s, "
+        f"{full['queries'] - letter['queries']:+d} queries)"
+    )
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--invoices", type=int, default=10000)
+    parser.add_argument(
+        "--invoices", type=int, default=10000, help="default %(default)s"
+    )
     parser.add_argument(
         "--customers", type=int, help="number of customers (default invoices / 5)"
     )
-    parser.add_argument("--database", "-d", default="dunning_bench")
+    parser.add_argument(
+        "--database", "-d", default="dunning_bench", help="default %(default)s"
+    )
     parser.add_argument(
         "--template-db", help="create the database as a copy of this one (faster)"
     )
@@ -1429,7 +1570,10 @@ def parse_args(argv):
         help="account_dunning.batch_size for the measured run (default: the DB's)",
     )
     parser.add_argument(
-        "--keep", action="store_true", help="commit the measured run (no rollback)"
+        "--keep",
+        action="store_true",
+        help="commit the measured run (with the --batch-size / --no-attach "
+        "settings); the next call then rebuilds the data set",
     )
     parser.add_argument(
         "--profile",
@@ -1451,13 +1595,25 @@ def parse_args(argv):
         help="skip the second run with the email levels switched to letters",
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure the run this many times (each rolled back; default 1)",
+    )
+    parser.add_argument(
         "--drop", action="store_true", help="drop the database at the end"
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help=f"update {MODULE} in the database first (done anyway when the code "
+        "has fields the database lacks)",
     )
     parser.add_argument("--addons-path", help="default: Odoo's + .build/addons")
     parser.add_argument("--log-level", default="warn")
     args = parser.parse_args(argv)
-    if args.invoices < 1:
-        parser.error("--invoices must be positive")
+    if args.invoices < 1 or args.repeat < 1:
+        parser.error("--invoices and --repeat must be positive")
     args.customers = args.customers or max(1, args.invoices // 5)
     if args.customers > args.invoices:
         parser.error("--customers cannot exceed --invoices")
@@ -1478,7 +1634,7 @@ def bootstrap(args):
         args.date = datetime.date.fromisoformat(marker["date"])
     args.date = args.date or datetime.date.today()
     odoo.tools.config["db_name"] = args.database
-    registry = Registry(args.database)
+    registry = load_registry(args)
     if not marker:
         marker = build_dataset(registry, args)
     else:
@@ -1495,44 +1651,26 @@ def main(argv=None):
     with registry.cursor() as cr:
         cr.execute("SHOW server_version")
         pg_version = cr.fetchone()[0]
-    modes = ["full"]
-    if not args.keep:
-        if args.email_compare:
-            modes.append("letter-only")
-        if args.profile:
-            modes.append("profiled")
-    elif args.email_compare or args.profile:
-        say("--keep: only the full run is measured (it changes the data)")
     results = []
-    for mode in modes:
-        say(f"Measuring the run ({mode})...")
-        results.append(measure(registry, args, mode, marker))
-        res = results[-1]
+    for mode, repeat in plan_measurements(args):
+        label = mode if args.repeat == 1 or mode == "profiled" else f"{mode} #{repeat}"
+        say(f"Measuring the run ({label})...")
+        log_sql = args.log_sql if (mode, repeat) == ("full", 1) else None
+        res = measure(registry, args, mode, marker, log_sql)
+        res["label"], res["repeat"] = label, repeat
+        results.append(res)
         say(f"    {res['seconds']:.2f} s, {res['queries']} queries")
     report_summary(args, results, pg_version)
     for res in results:
-        report_details(res)
-    if (
-        len(results) > 1
-        and results[1]["mode"] == "letter-only"
-        and not (results[0]["error"] or results[1]["error"])
-    ):
-        full, letter = results[0], results[1]
-        email = full["phases"].get("mail.template.send_mail_batch", [0, 0.0, 0])
-        say("")
-        say(
-            f"Email channel: send_mail_batch took {email[1]:.2f} s and {email[2]} "
-            f"queries of the full run ({100 * email[1] / full['seconds']:.0f}%); "
-            f"with the {letter['switched_levels']} email levels switched to letters "
-            f"the run takes {letter['seconds']:.2f} s instead of "
-            f"{full['seconds']:.2f} s ({full['seconds'] - letter['seconds']:+.2f} s, "
-            f"{full['queries'] - letter['queries']:+d} queries)"
-        )
+        if res["repeat"] == 1:
+            report_details(res)
+    report_email(results)
     if args.profile and any(res["mode"] == "profiled" for res in results):
         report_profile(args.profile)
     if args.log_sql:
         say(f"SQL log of the last measured run: {args.log_sql}")
     say("")
+    say("addon: " + addon_state())
     say("machine: " + machine_line())
     if args.drop:
         drop_database(args.database)
