@@ -28,6 +28,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_dunning_menus.xml",
+        "wizards/account_dunning_wizard_views.xml",
         "views/account_dunning_rate_views.xml",
         "views/account_move_penalty_views.xml",
     ],

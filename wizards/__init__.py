@@ -1,1 +1,1 @@
-
+from . import account_dunning_wizard

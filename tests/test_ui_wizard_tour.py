@@ -1,0 +1,30 @@
+from datetime import timedelta
+
+from odoo.tests import HttpCase, tagged
+
+from .common import DunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDunningWizardTour(DunningCommon, HttpCase):
+    def test_remind_from_invoice_list(self):
+        """From the customer invoices, filter the overdue ones, select two
+        customers' invoices, click "Remind" and send."""
+        today = self.env["account.dunning.run"]._company_today(self.company)
+        bakery = self._create_customer("Wizard Tour Bakery")
+        garage = self._create_customer("Wizard Tour Garage")
+        invoice_a = self._create_invoice(bakery, today - timedelta(days=10))
+        invoice_b = self._create_invoice(garage, today - timedelta(days=12))
+        invoice_b.dunning_level_id = self.level_first
+        self.start_tour(
+            "/odoo/action-account.action_move_out_invoice_type",
+            "account_dunning_wizard_tour",
+            login=self.env.user.login,
+        )
+        actions = self.env["account.dunning.action"].search(
+            [("partner_id", "in", (bakery | garage).ids)]
+        )
+        self.assertEqual(actions.partner_id, bakery | garage)
+        self.assertEqual(invoice_a.dunning_level_id, self.level_first)
+        self.assertEqual(invoice_b.dunning_level_id, self.level_call)
+        self.assertEqual(actions.run_id.trigger, "manual")
