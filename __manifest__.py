@@ -18,6 +18,8 @@
         "data/mail_template_data.xml",
         "data/account_dunning_policy_data.xml",
         "data/account_dunning_rate_data.xml",
+        "report/account_dunning_letter_report.xml",
+        "report/account_dunning_statement_report.xml",
         "views/account_dunning_policy_views.xml",
         "views/account_dunning_level_views.xml",
         "views/account_dunning_role_views.xml",

@@ -1,4 +1,6 @@
+import io
 import logging
+import re
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -6,6 +8,7 @@ from markupsafe import Markup
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 _logger = logging.getLogger(__name__)
 
@@ -19,6 +22,7 @@ CHANNELS = [
 VALIDATED_STATES = ("to_send", "done")
 # States in which a reminder holds its (invoice, level, channel) slot.
 ACTIVE_STATES = ("draft", "to_send", "done")
+LETTER_REPORT = "account_dunning.action_report_dunning_letter"
 
 
 class AccountDunningAction(models.Model):
@@ -199,6 +203,46 @@ class AccountDunningAction(models.Model):
         letters = self.filtered(lambda a: a.state == "to_send")
         letters.state = "done"
         return True
+
+    def action_print_letters(self):
+        """Print the selected letters as one PDF, in one wkhtmltopdf call.
+
+        Letters waiting to be printed are then filed: each one's own PDF is
+        attached to its reminder and posted in the chatter, and it is marked
+        done. Printing again later gives the same letters without filing twice.
+        """
+        letters = self.filtered(
+            lambda a: a.channel == "letter" and a.state in VALIDATED_STATES
+        ).sorted(lambda a: (a.partner_id.display_name or "", a.id))
+        if not letters:
+            raise UserError(
+                _(
+                    "Select letters that were confirmed: reminders by letter that "
+                    "are to print or already done."
+                )
+            )
+        pdf = letters._render_letters_pdf()
+        to_file = letters.filtered(
+            lambda a: a.state == "to_send" or not a.letter_attachment_id
+        )
+        if to_file:
+            parts = letters._split_letters_pdf(pdf)
+            to_file._file_letters({a: parts[a] for a in to_file})
+        batch = self.env["ir.attachment"].create(
+            {
+                "name": _(
+                    "Reminder letters %(date)s.pdf",
+                    date=fields.Date.context_today(self).isoformat(),
+                ),
+                "raw": pdf,
+                "mimetype": "application/pdf",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{batch.id}?download=true",
+            "target": "download",
+        }
 
     def action_open_moves(self):
         self.ensure_one()
@@ -422,6 +466,99 @@ class AccountDunningAction(models.Model):
             self.env[model].browse(bodies)._message_log_batch(
                 {res_id: Markup().join(parts) for res_id, parts in bodies.items()}
             )
+
+    def _get_letter_reference(self):
+        """Reference printed once, on the first page of the letter: the customer
+        quotes it, and the batch PDF is cut into letters where it appears."""
+        self.ensure_one()
+        return f"RL-{self.id:08d}"
+
+    def _render_letters_pdf(self):
+        pdf, _report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+            LETTER_REPORT, self.ids
+        )
+        return pdf
+
+    def _split_letters_pdf(self, pdf):
+        """Each letter's pages, found by its reference on its first page; when a
+        reference cannot be read back, those letters are rendered one by one."""
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        page_count = len(reader.pages)
+        by_reference = {action._get_letter_reference(): action for action in self}
+        starts = {}
+        for index in range(page_count):
+            text = re.sub(r"\s+", "", reader.pages[index].extract_text() or "")
+            for reference in re.findall(r"RL-\d{8}", text):
+                action = by_reference.get(reference)
+                if action and action not in starts:
+                    starts[action] = index
+        ordered = [action for action in self if action in starts]
+        if [starts[a] for a in ordered] != sorted(starts.values()):
+            ordered = []
+        parts = {}
+        bounds = [starts[a] for a in ordered] + [page_count]
+        for position, action in enumerate(ordered):
+            writer = PdfFileWriter()
+            for index in range(bounds[position], bounds[position + 1]):
+                writer.add_page(reader.pages[index])
+            stream = io.BytesIO()
+            writer.write(stream)
+            parts[action] = stream.getvalue()
+        missing = self.filtered(lambda a: a not in parts)
+        if missing:
+            _logger.warning(
+                "Letters %s not found in the batch PDF, rendered one by one",
+                missing.ids,
+            )
+            for action in missing:
+                parts[action] = action._render_letters_pdf()
+        return parts
+
+    def _file_letters(self, parts):
+        """Attach each letter to its reminder, post it in the reminder's and the
+        customer's chatter (one batch of records, no notification) and mark the
+        letters printed."""
+        actions = self.browse([action.id for action in parts])
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": "%s - %s.pdf"  # noqa: UP031
+                    % (action._get_letter_reference(), action.partner_id.name),
+                    "raw": parts[action],
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": action.id,
+                }
+                for action in actions
+            ]
+        )
+        note = self.env.ref("mail.mt_note")
+        author = self.env.user.partner_id
+        messages = []
+        for action, attachment in zip(actions, attachments, strict=True):
+            action.letter_attachment_id = attachment
+            body = Markup("<p>%s</p>") % _(
+                "Letter “%(level)s” printed (%(reference)s).",
+                level=action.level_id.name,
+                reference=action._get_letter_reference(),
+            )
+            for model, res_id in (
+                (self._name, action.id),
+                ("res.partner", action.partner_id.id),
+            ):
+                messages.append(
+                    {
+                        "model": model,
+                        "res_id": res_id,
+                        "body": body,
+                        "message_type": "comment",
+                        "subtype_id": note.id,
+                        "author_id": author.id,
+                        "attachment_ids": [Command.link(attachment.id)],
+                    }
+                )
+        self.env["mail.message"].create(messages)
+        actions.filtered(lambda a: a.state == "to_send").state = "done"
 
     def _get_log_body(self):
         self.ensure_one()

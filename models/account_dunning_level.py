@@ -70,10 +70,28 @@ class AccountDunningLevel(models.Model):
     letter_body = fields.Html(
         translate=True, help="Text of the letter, above the table of invoices."
     )
+    payment_deadline_days = fields.Integer(
+        string="Days to pay",
+        default=8,
+        help="Period the letter gives the customer to pay, from its receipt; "
+        "private persons always get at least 15 days.",
+    )
 
     # ------------------------------------------------------------
     # CONSTRAINT METHODS
     # ------------------------------------------------------------
+
+    @api.constrains("payment_deadline_days")
+    def _check_payment_deadline_days(self):
+        for level in self:
+            if not 1 <= level.payment_deadline_days <= 90:
+                raise ValidationError(
+                    _(
+                        "The level “%(level)s” must give the customer between 1 and "
+                        "90 days to pay.",
+                        level=level.name,
+                    )
+                )
 
     @api.constrains("send_email", "send_sms", "send_letter", "create_activity")
     def _check_channel(self):
@@ -171,3 +189,19 @@ class AccountDunningLevel(models.Model):
         if self.create_activity:
             channels.append("call")
         return channels
+
+    def _get_letter_tone(self):
+        """How firm the letter reads: a courtesy note before the due date, a
+        friendly reminder at the first written step after it, firm afterwards,
+        formal for the notice (seeds 002 and 003: never threatening early)."""
+        self.ensure_one()
+        if self.is_formal_notice:
+            return "notice"
+        if self.delay < 0:
+            return "courtesy"
+        written = self.policy_id._get_ordered_levels().filtered(
+            lambda lv: lv.delay >= 0 and (lv.send_email or lv.send_letter)
+        )
+        if not written or written[0] == self or self.delay <= written[0].delay:
+            return "first"
+        return "second"

@@ -1,4 +1,5 @@
 from odoo import _, fields, models, tools
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 
@@ -127,6 +128,17 @@ class AccountDunningQueue(models.Model):
         ]
         action["context"] = {"search_default_filter_open": 1}
         return action
+
+    def action_print_letters(self):
+        """Print, as one PDF, the letters waiting for the selected customers."""
+        letters = self._get_actions(["to_send"]).filtered(
+            lambda a: a.channel == "letter"
+        )
+        if not letters:
+            raise UserError(
+                _("No letter is waiting to be printed for these customers.")
+            )
+        return letters.action_print_letters()
 
     def action_validate_drafts(self):
         """Confirm and send every reminder waiting for the selected customers."""

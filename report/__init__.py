@@ -1,1 +1,2 @@
-
+from . import account_dunning_letter
+from . import account_dunning_statement

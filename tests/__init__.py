@@ -6,3 +6,5 @@ from . import test_ui_tour
 from . import test_penalties
 from . import test_dunning_wizard
 from . import test_ui_wizard_tour
+from . import test_letters
+from . import test_letters_pdf
