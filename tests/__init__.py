@@ -8,3 +8,4 @@ from . import test_dunning_wizard
 from . import test_ui_wizard_tour
 from . import test_schedule_wizard
 from . import test_schedule_followup
+from . import test_schedule_report
