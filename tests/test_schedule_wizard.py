@@ -186,3 +186,35 @@ class TestScheduleWizard(DunningCommon):
         form = Form(self.env[action["res_model"]].with_context(**action["context"]))
         self.assertEqual(form.partner_id, self.customer)
         self.assertEqual(form.amount_total, 1200.0)
+
+    def test_penalties_included_on_a_debit_note(self):
+        """With penalties, they are claimed on a posted debit note that joins the
+        schedule, so its payments count like the invoices'."""
+        form = self._wizard_form()
+        form.include_penalties = True
+        penalties = self.invoice._get_dunning_penalties(date(2026, 5, 4))[
+            self.invoice.id
+        ]
+        expected = round(penalties["interest"], 2) + round(penalties["fixed_fee"], 2)
+        self.assertGreater(form.penalty_amount, 40.0, "interest + 40 € indemnity")
+        self.assertAlmostEqual(form.penalty_amount, expected, places=2)
+        self.assertAlmostEqual(form.amount_total, 1200.0 + expected, places=2)
+        action = form.save().action_confirm()
+        schedule = self.env["account.dunning.schedule"].browse(action["res_id"])
+        note = schedule.move_ids - self.invoice
+        self.assertEqual(len(note), 1)
+        self.assertEqual(note.state, "posted")
+        self.assertAlmostEqual(note.amount_residual, expected, places=2)
+        self.assertAlmostEqual(schedule.amount_total, 1200.0 + expected, places=2)
+        self.assertEqual(note.dunning_schedule_id, schedule)
+
+    def test_button_on_customer_form(self):
+        action = self.customer.action_open_dunning_schedule_wizard()
+        form = Form(self.env[action["res_model"]].with_context(**action["context"]))
+        form.instalment_count = 2
+        action = form.save().action_confirm()
+        self.assertEqual(self.customer.dunning_schedule_count, 1)
+        self.assertEqual(
+            self.customer.action_open_dunning_schedules()["domain"],
+            [("partner_id", "=", self.customer.id)],
+        )
