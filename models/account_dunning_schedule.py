@@ -333,16 +333,19 @@ class AccountDunningSchedule(models.Model):
 
     def _log_on_partners(self, messages):
         """Post one note per schedule in its customer's chatter and its own."""
+        bodies = {}
         by_partner = {}
         for schedule in self:
             message = messages.get(schedule.id)
             if not message:
                 continue
-            body = Markup("<p>%s</p>") % message
-            schedule._message_log(body=body)
-            by_partner.setdefault(schedule.partner_id.id, []).append(body)
+            bodies[schedule.id] = Markup("<p>%s</p>") % message
+            by_partner.setdefault(schedule.partner_id.id, []).append(
+                bodies[schedule.id]
+            )
+        self.browse(bodies)._message_log_batch(bodies)
         self.env["res.partner"].browse(by_partner)._message_log_batch(
-            {pid: Markup().join(bodies) for pid, bodies in by_partner.items()}
+            {pid: Markup().join(parts) for pid, parts in by_partner.items()}
         )
 
     def _amount_in_words(self, amount=None):
@@ -365,6 +368,8 @@ class AccountDunningSchedule(models.Model):
 
         unit = (currency.currency_unit_label or currency.name or "").lower()
         subunit = (currency.currency_subunit_label or "").lower()
+        if lang.startswith("fr") and currency.name == "EUR":
+            unit, subunit = "euros", "centimes"
         env_lang = self.with_context(lang=lang).env
         if not cents:
             return env_lang._(

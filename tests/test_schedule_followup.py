@@ -1,4 +1,5 @@
 import base64
+import re
 from datetime import date, timedelta
 
 from freezegun import freeze_time
@@ -199,3 +200,21 @@ class TestScheduleFollowup(DunningCommon):
             self.assertEqual(customer.dunning_schedule_paid, 500.0)
             self.assertEqual(customer.dunning_schedule_due, 300.0)
             self.assertEqual(customer.dunning_schedule_late, 300.0)
+
+    def test_private_person_notice_before_acceleration(self):
+        """Against a consumer the acceleration needs a prior notice with a cure
+        period: the agreement and the default email say so."""
+        self.customer.write({"is_company": False, "vat": False})
+        self.assertEqual(self.customer.dunning_debtor_category, "b2c")
+        schedule = self._make_schedule()
+        report = self.env.ref("account_dunning.account_dunning_schedule_report")
+        html = self.env["ir.actions.report"]._render_qweb_html(report, schedule.ids)
+        text = " ".join(re.sub(r"<[^>]+>", " ", html[0].decode()).split())
+        self.assertIn("unpaid 30 days after receipt of this notice", text)
+        self._run_days(date(2026, 5, 1), date(2026, 5, 5))
+        self.assertEqual(schedule.state, "defaulted")
+        mail = self._mails(
+            "account_dunning.mail_template_dunning_schedule_default", schedule
+        )
+        self.assertIn("within", mail.body_html)
+        self.assertIn("30", mail.body_html)
