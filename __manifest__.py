@@ -18,6 +18,8 @@
         "data/mail_template_data.xml",
         "data/account_dunning_policy_data.xml",
         "data/account_dunning_rate_data.xml",
+        "data/account_dunning_schedule_data.xml",
+        "data/account_dunning_schedule_mail_data.xml",
         "report/account_dunning_letter_report.xml",
         "report/account_dunning_statement_report.xml",
         "views/account_dunning_policy_views.xml",
@@ -29,10 +31,13 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/account_dunning_schedule_views.xml",
         "views/account_dunning_menus.xml",
         "wizards/account_dunning_wizard_views.xml",
         "views/account_dunning_rate_views.xml",
         "views/account_move_penalty_views.xml",
+        "wizards/account_dunning_schedule_wizard_views.xml",
+        "report/account_dunning_schedule_report.xml",
     ],
     "assets": {
         "web.assets_tests": [

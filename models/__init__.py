@@ -13,3 +13,8 @@ from . import account_dunning_policy_penalty
 from . import res_company_penalty
 from . import account_move_penalty
 from . import account_dunning_queue
+from . import account_dunning_schedule
+from . import account_move_schedule
+from . import res_partner_schedule
+from . import account_dunning_policy_schedule
+from . import account_dunning_queue_schedule

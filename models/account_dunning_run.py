@@ -23,6 +23,7 @@ SKIP_CAUSES = [
     ("skip_disputed", "Disputed invoices"),
     ("skip_promise", "Invoices under a promise of payment"),
     ("skip_pending", "Invoices awaiting confirmation"),
+    ("skip_schedule", "Invoices in an active payment schedule"),
     ("skip_blocked", "Blocked customers"),
     ("skip_paused", "Paused customers"),
     ("skip_proceedings", "Customers under collective proceedings"),
@@ -89,6 +90,9 @@ class AccountDunningRun(models.Model):
     skip_promise = fields.Integer(string="Promised invoices", readonly=True)
     skip_pending = fields.Integer(
         string="Invoices awaiting confirmation", readonly=True
+    )
+    skip_schedule = fields.Integer(
+        string="Invoices in a payment schedule", readonly=True
     )
     skip_blocked = fields.Integer(string="Blocked customers", readonly=True)
     skip_paused = fields.Integer(string="Paused customers", readonly=True)
@@ -251,6 +255,11 @@ class AccountDunningRun(models.Model):
         started = time.monotonic()
         if self.state == "draft":
             self.write({"state": "running", "start_datetime": fields.Datetime.now()})
+            # Once per run, before escalating: a schedule defaulted tonight sends
+            # its invoices to the formal notice in this very run.
+            self.env["account.dunning.schedule"]._cron_update_schedules(
+                self.company_id, self.date
+            )
         self.env.flush_all()
         batch_size = batch_size or self._get_batch_size()
         lead_days = self._get_lead_days()
@@ -483,6 +492,15 @@ class AccountDunningRun(models.Model):
         """
         days = (date - move.invoice_date_due).days
         current = move.dunning_level_id
+        if move.dunning_schedule_id.state == "defaulted":
+            # Acceleration: the whole balance is due, straight to the formal notice.
+            notice = levels.filtered("is_formal_notice")[:1] or levels[-1:]
+            ordered = levels.ids
+            if current.id in ordered and ordered.index(current.id) >= ordered.index(
+                notice.id
+            ):
+                return None
+            return notice or None
         for level in levels:
             if current and level.delay <= current.delay:
                 continue
@@ -502,6 +520,8 @@ class AccountDunningRun(models.Model):
             return "skip_promise"
         if (move.id, level.id) in taken:
             return "skip_pending"
+        if move.dunning_schedule_id.state == "active":
+            return "skip_schedule"
         return None
 
     def _get_partner_skip_cause(

@@ -8,3 +8,6 @@ from . import test_dunning_wizard
 from . import test_ui_wizard_tour
 from . import test_letters
 from . import test_letters_pdf
+from . import test_schedule_wizard
+from . import test_schedule_followup
+from . import test_schedule_report

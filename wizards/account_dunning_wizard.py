@@ -235,6 +235,7 @@ class AccountDunningWizard(models.TransientModel):
             "skip_pending": _(
                 "already reminded at this level, or a reminder awaits confirmation"
             ),
+            "skip_schedule": _("in an active payment schedule"),
             "skip_blocked": _("This customer is blocked: no reminders."),
             "skip_paused": _("Reminders to this customer are paused."),
             "skip_proceedings": _(

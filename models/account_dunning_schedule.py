@@ -1,0 +1,672 @@
+import logging
+from datetime import timedelta
+
+from markupsafe import Markup
+from num2words import num2words
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount, format_date
+
+_logger = logging.getLogger(__name__)
+
+# Schedules whose invoices are held out of the ordinary reminders (or may not
+# join another schedule).
+OPEN_SCHEDULE_STATES = ("draft", "active")
+
+
+class AccountDunningSchedule(models.Model):
+    """A payment schedule (échéancier) agreed with a customer in difficulty.
+
+    Signed by the customer it is an acknowledgement of the debt; while it is
+    honoured its invoices get no ordinary reminder, and a missed instalment
+    makes the whole balance due (acceleration clause): the invoices then go
+    straight to the formal notice.
+    """
+
+    _name = "account.dunning.schedule"
+    _description = "Payment schedule"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/"
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", default=lambda self: self.env.user
+    )
+    policy_id = fields.Many2one(
+        "account.dunning.policy",
+        compute="_compute_policy_id",
+        store=True,
+        readonly=False,
+        check_company=True,
+        help="Gives the grace after each instalment date and the days of notice "
+        "before each instalment reminder.",
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "account_dunning_schedule_move_rel",
+        "schedule_id",
+        "move_id",
+        string="Invoices",
+        check_company=True,
+    )
+    line_ids = fields.One2many(
+        "account.dunning.schedule.line", "schedule_id", string="Instalments", copy=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("active", "Active"),
+            ("done", "Done"),
+            ("defaulted", "Defaulted"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    date = fields.Date(
+        string="Negotiated on", required=True, default=fields.Date.context_today
+    )
+    amount_start = fields.Monetary(
+        string="Amount due at start",
+        readonly=True,
+        help="What the invoices still owed when the schedule was made: payments "
+        "made since then pay the instalments, oldest first.",
+    )
+    penalty_amount = fields.Monetary(
+        string="Penalties included",
+        readonly=True,
+        help="Late-payment penalties claimed on a debit note included in the "
+        "schedule.",
+    )
+    amount_total = fields.Monetary(
+        string="Total", compute="_compute_amounts", store=True
+    )
+    paid_amount = fields.Monetary(string="Paid", compute="_compute_amounts", store=True)
+    residual_amount = fields.Monetary(
+        string="Remaining", compute="_compute_amounts", store=True
+    )
+    due_amount = fields.Monetary(
+        string="Due to date",
+        compute="_compute_progress",
+        help="Unpaid part of the instalments whose date has come.",
+    )
+    late_amount = fields.Monetary(
+        string="Late",
+        compute="_compute_progress",
+        help="Unpaid part of the instalments past their date and the grace days.",
+    )
+    progress = fields.Float(compute="_compute_progress", string="Paid (%)")
+    date_first = fields.Date(
+        string="First payment", compute="_compute_dates", store=True
+    )
+    date_last = fields.Date(string="Last payment", compute="_compute_dates", store=True)
+    payment_method = fields.Char(
+        default=lambda self: self.env._("Bank transfer"),
+        help="How the customer pays the instalments, as written in the agreement.",
+    )
+    agreement_date = fields.Date(
+        string="Agreement date",
+        copy=False,
+        tracking=True,
+        help="Date the customer signed the schedule.",
+    )
+    agreement_file = fields.Binary(
+        string="Signed agreement", attachment=True, copy=False
+    )
+    agreement_filename = fields.Char(copy=False)
+    default_date = fields.Date(string="Defaulted on", readonly=True, copy=False)
+    default_line_id = fields.Many2one(
+        "account.dunning.schedule.line",
+        string="Missed instalment",
+        readonly=True,
+        copy=False,
+    )
+    note = fields.Html(string="Internal note")
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("partner_id", "company_id")
+    def _compute_policy_id(self):
+        for schedule in self:
+            partner = schedule.partner_id.with_company(schedule.company_id)
+            schedule.policy_id = (
+                partner.dunning_policy_id or schedule.company_id.dunning_policy_id
+            )
+
+    @api.depends("line_ids.amount", "line_ids.paid_amount")
+    def _compute_amounts(self):
+        for schedule in self:
+            schedule.amount_total = sum(schedule.line_ids.mapped("amount"))
+            schedule.paid_amount = sum(schedule.line_ids.mapped("paid_amount"))
+            schedule.residual_amount = schedule.amount_total - schedule.paid_amount
+
+    @api.depends("line_ids.date")
+    def _compute_dates(self):
+        for schedule in self:
+            dates = schedule.line_ids.mapped("date")
+            schedule.date_first = min(dates) if dates else False
+            schedule.date_last = max(dates) if dates else False
+
+    @api.depends_context("dunning_schedule_date")
+    @api.depends("line_ids.date", "line_ids.amount", "line_ids.paid_amount", "state")
+    def _compute_progress(self):
+        for schedule in self:
+            today = schedule._get_progress_date()
+            grace = timedelta(days=schedule.policy_id.grace_days)
+            due = late = 0.0
+            for line in schedule.line_ids:
+                unpaid = line.amount - line.paid_amount
+                if line.date <= today:
+                    due += unpaid
+                if line.date + grace < today:
+                    late += unpaid
+            schedule.due_amount = due
+            schedule.late_amount = late
+            schedule.progress = (
+                100.0 * schedule.paid_amount / schedule.amount_total
+                if schedule.amount_total
+                else 0.0
+            )
+
+    def _get_progress_date(self):
+        date = self.env.context.get("dunning_schedule_date")
+        return fields.Date.to_date(date) if date else fields.Date.context_today(self)
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code(
+                    "account.dunning.schedule"
+                ) or _("New")
+        schedules = super().create(vals_list)
+        schedules._check_moves_available()
+        for schedule in schedules:
+            schedule.move_ids.write({"dunning_schedule_id": schedule.id})
+        return schedules
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_signed(self):
+        if any(schedule.state != "draft" for schedule in self):
+            raise UserError(
+                _("Only draft schedules can be deleted; cancel the others instead.")
+            )
+
+    def unlink(self):
+        self._release_moves()
+        return super().unlink()
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_activate(self):
+        """The customer signed: the schedule now holds the ordinary reminders."""
+        for schedule in self:
+            if schedule.state != "draft":
+                raise UserError(_("Only a draft schedule can be activated."))
+            if not schedule.agreement_date or not schedule.agreement_file:
+                raise UserError(
+                    _(
+                        "Record the date of the customer's agreement and attach "
+                        "the signed schedule before activating it."
+                    )
+                )
+            if not schedule.line_ids:
+                raise UserError(_("This schedule has no instalment."))
+        self.write({"state": "active"})
+        self._log_on_partners(
+            {
+                schedule.id: _(
+                    "Payment schedule %(name)s signed on %(date)s: %(count)s "
+                    "payments, %(amount)s in total.",
+                    name=schedule.name,
+                    date=format_date(self.env, schedule.agreement_date),
+                    count=len(schedule.line_ids),
+                    amount=format_amount(
+                        self.env, schedule.amount_total, schedule.currency_id
+                    ),
+                )
+                for schedule in self
+            }
+        )
+        return True
+
+    def action_cancel(self):
+        """Drop the schedule: its invoices go back to the ordinary reminders at
+        the level they had reached."""
+        if any(schedule.state == "done" for schedule in self):
+            raise UserError(_("A schedule paid in full cannot be cancelled."))
+        self.write({"state": "cancelled"})
+        self._release_moves()
+        self._log_on_partners(
+            {
+                schedule.id: _(
+                    "Payment schedule %(name)s cancelled: ordinary reminders "
+                    "resume.",
+                    name=schedule.name,
+                )
+                for schedule in self
+            }
+        )
+        return True
+
+    def action_print_agreement(self):
+        return self.env.ref(
+            "account_dunning.account_dunning_schedule_report"
+        ).report_action(self)
+
+    def action_open_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", self.move_ids.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _get_form_action(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Payment schedule"),
+            "res_model": "account.dunning.schedule",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def _check_moves_available(self):
+        """An invoice is in one live schedule at a time."""
+        for schedule in self:
+            taken = schedule.move_ids.filtered(
+                lambda m, s=schedule: m.dunning_schedule_id
+                and m.dunning_schedule_id != s
+                and m.dunning_schedule_id.state in OPEN_SCHEDULE_STATES
+            )
+            if taken:
+                raise UserError(
+                    _(
+                        "These invoices are already in a payment schedule: "
+                        "%(moves)s. Cancel that schedule first.",
+                        moves=", ".join(taken.mapped("display_name")),
+                    )
+                )
+
+    def _release_moves(self):
+        moves = self.move_ids.filtered(lambda m: m.dunning_schedule_id in self)
+        moves.write({"dunning_schedule_id": False})
+
+    def _log_on_partners(self, messages):
+        """Post one note per schedule in its customer's chatter and its own."""
+        bodies = {}
+        by_partner = {}
+        for schedule in self:
+            message = messages.get(schedule.id)
+            if not message:
+                continue
+            bodies[schedule.id] = Markup("<p>%s</p>") % message
+            by_partner.setdefault(schedule.partner_id.id, []).append(
+                bodies[schedule.id]
+            )
+        self.browse(bodies)._message_log_batch(bodies)
+        self.env["res.partner"].browse(by_partner)._message_log_batch(
+            {pid: Markup().join(parts) for pid, parts in by_partner.items()}
+        )
+
+    def _amount_in_words(self, amount=None):
+        """The amount in words in the customer's language (acknowledgement of
+        debt: amount in letters and figures, C. civ. 1376)."""
+        self.ensure_one()
+        amount = self.amount_total if amount is None else amount
+        lang = self.partner_id.lang or self.env.lang or "en_US"
+        currency = self.currency_id.with_context(lang=lang)
+        units = int(amount)
+        cents = round((amount - units) * 10**currency.decimal_places)
+
+        def words(number):
+            for code in (lang, lang.split("_")[0], "en"):
+                try:
+                    return num2words(number, lang=code)
+                except NotImplementedError:
+                    continue
+            return str(number)
+
+        unit = (currency.currency_unit_label or currency.name or "").lower()
+        subunit = (currency.currency_subunit_label or "").lower()
+        if lang.startswith("fr") and currency.name == "EUR":
+            unit, subunit = "euros", "centimes"
+        env_lang = self.with_context(lang=lang).env
+        if not cents:
+            return env_lang._(
+                "%(units)s %(unit)s", units=words(units), unit=unit
+            ).strip()
+        return env_lang._(
+            "%(units)s %(unit)s and %(cents)s %(subunit)s",
+            units=words(units),
+            unit=unit,
+            cents=words(cents),
+            subunit=subunit,
+        ).strip()
+
+    def _get_acceleration_notice_days(self):
+        """Days of notice before acceleration against a private person (no
+        acceleration without a prior notice and a reasonable cure period)."""
+        self.ensure_one()
+        return 30 if self.partner_id.dunning_debtor_category == "b2c" else 0
+
+    @api.model
+    def _cron_update_schedules(self, company, date):
+        """Follow the active schedules of `company` as of `date`, before the
+        escalation: confirm paid instalments, close paid schedules, declare
+        defaults (acceleration) and remind the instalments coming up.
+
+        Called once per run by the engine, so a defaulted schedule sends its
+        invoices to the formal notice in the same run.
+        """
+        schedules = self.search(
+            [("company_id", "=", company.id), ("state", "=", "active")]
+        )
+        if not schedules:
+            return self
+        schedules = schedules.with_context(dunning_schedule_date=date)
+        # Paid instalments: one confirmation per schedule.
+        newly_paid = schedules.line_ids.filtered(
+            lambda line: line.state == "paid" and not line.paid_notified
+        )
+        confirmed = newly_paid.schedule_id
+        done = schedules.filtered(
+            lambda s: all(line.state == "paid" for line in s.line_ids)
+        )
+        confirmed._send_schedule_mail(
+            "account_dunning.mail_template_dunning_schedule_paid",
+            {
+                schedule.id: _(
+                    "Payment received on schedule %(name)s: %(paid)s paid, "
+                    "%(remaining)s remaining.",
+                    name=schedule.name,
+                    paid=format_amount(
+                        self.env, schedule.paid_amount, schedule.currency_id
+                    ),
+                    remaining=format_amount(
+                        self.env, schedule.residual_amount, schedule.currency_id
+                    ),
+                )
+                for schedule in confirmed
+            },
+        )
+        newly_paid.write({"paid_notified": True})
+        done.write({"state": "done"})
+        # Missed instalments: the whole balance becomes due.
+        defaulted = {}
+        for schedule in schedules - done:
+            grace = timedelta(days=schedule.policy_id.grace_days)
+            missed = schedule.line_ids.filtered(
+                lambda line, g=grace: line.state != "paid" and line.date + g < date
+            )
+            if missed:
+                defaulted[schedule] = missed.sorted("date")[0]
+        for schedule, line in defaulted.items():
+            schedule.write(
+                {"state": "defaulted", "default_date": date, "default_line_id": line.id}
+            )
+        defaulted_schedules = self.browse([s.id for s in defaulted]).with_context(
+            dunning_schedule_date=date
+        )
+        defaulted_schedules._send_schedule_mail(
+            "account_dunning.mail_template_dunning_schedule_default",
+            {
+                schedule.id: _(
+                    "Payment schedule %(name)s not honoured: the payment of "
+                    "%(date)s is missing. The remaining %(amount)s is due at once "
+                    "and the reminders resume with the formal notice.",
+                    name=schedule.name,
+                    date=format_date(self.env, schedule.default_line_id.date),
+                    amount=format_amount(
+                        self.env, schedule.residual_amount, schedule.currency_id
+                    ),
+                )
+                for schedule in defaulted_schedules
+            },
+        )
+        # Instalments coming up: one reminder a few days before each.
+        running = schedules - done - defaulted_schedules
+        upcoming = running.line_ids.filtered(
+            lambda line: line.state != "paid"
+            and not line.reminder_sent
+            and line.date >= date
+            and line.date
+            - timedelta(days=line.schedule_id.policy_id.schedule_reminder_days)
+            <= date
+        )
+        upcoming._send_reminders()
+        return schedules
+
+    def _send_schedule_mail(self, template_xmlid, messages):
+        """Queue the template's email to each customer (mail queue) and note it
+        in the customer's chatter."""
+        if not self:
+            return
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        reachable = self.filtered(lambda s: s.partner_id.email)
+        if template and reachable:
+            try:
+                with self.env.cr.savepoint():
+                    template.send_mail_batch(reachable.ids)
+            except Exception:  # noqa: BLE001 - a broken template must not stop the run
+                _logger.exception("Payment schedule email %s failed", template_xmlid)
+                reachable = self.browse()
+        for schedule in self - reachable:
+            messages[schedule.id] = _(
+                "%(message)s (no email sent: the customer has no email address)",
+                message=messages[schedule.id],
+            )
+        self._log_on_partners(messages)
+
+
+class AccountDunningScheduleLine(models.Model):
+    """One instalment; payments on the schedule's invoices pay the instalments
+    in date order."""
+
+    _name = "account.dunning.schedule.line"
+    _description = "Payment schedule instalment"
+    _order = "schedule_id, date, sequence, id"
+
+    schedule_id = fields.Many2one(
+        "account.dunning.schedule", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="schedule_id.company_id", store=True)
+    currency_id = fields.Many2one(related="schedule_id.currency_id")
+    partner_id = fields.Many2one(related="schedule_id.partner_id", store=True)
+    sequence = fields.Integer(default=10)
+    is_down_payment = fields.Boolean(string="Down payment")
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    paid_amount = fields.Monetary(
+        string="Paid", compute="_compute_paid_amount", store=True
+    )
+    state = fields.Selection(
+        [("pending", "To pay"), ("partial", "Partly paid"), ("paid", "Paid")],
+        compute="_compute_paid_amount",
+        store=True,
+    )
+    is_late = fields.Boolean(string="Late", compute="_compute_is_late")
+    reminder_sent = fields.Boolean(readonly=True, copy=False)
+    paid_notified = fields.Boolean(readonly=True, copy=False)
+
+    @api.depends(
+        "amount",
+        "date",
+        "schedule_id.amount_start",
+        "schedule_id.move_ids.amount_residual",
+    )
+    def _compute_paid_amount(self):
+        """Allocate what was paid on the invoices since the schedule was made to
+        the instalments, oldest first."""
+        for schedule, lines in self.grouped("schedule_id").items():
+            currency = schedule.currency_id
+            paid = max(
+                0.0,
+                schedule.amount_start
+                - sum(schedule.move_ids.mapped("amount_residual")),
+            )
+            for line in schedule.line_ids.sorted(lambda x: (x.date, x.sequence, x.id)):
+                allocated = min(paid, line.amount)
+                paid = currency.round(paid - allocated)
+                if line in lines:
+                    line.paid_amount = allocated
+                    if currency.compare_amounts(allocated, line.amount) >= 0:
+                        line.state = "paid"
+                    elif currency.compare_amounts(allocated, 0) > 0:
+                        line.state = "partial"
+                    else:
+                        line.state = "pending"
+        for line in self.filtered(lambda x: not x.schedule_id):
+            line.paid_amount = 0.0
+            line.state = "pending"
+
+    @api.depends("date", "state", "schedule_id.policy_id.grace_days")
+    def _compute_is_late(self):
+        today = fields.Date.context_today(self)
+        for line in self:
+            grace = timedelta(days=line.schedule_id.policy_id.grace_days)
+            line.is_late = bool(
+                line.date and line.state != "paid" and line.date + grace < today
+            )
+
+    def _send_reminders(self):
+        """A reminder email a few days before each instalment."""
+        if not self:
+            return
+        template = self.env.ref(
+            "account_dunning.mail_template_dunning_schedule_instalment",
+            raise_if_not_found=False,
+        )
+        reachable = self.filtered(lambda line: line.partner_id.email)
+        if template and reachable:
+            try:
+                with self.env.cr.savepoint():
+                    template.send_mail_batch(reachable.ids)
+            except Exception:  # noqa: BLE001 - a broken template must not stop the run
+                _logger.exception("Payment schedule reminder failed")
+                reachable = self.browse()
+        reachable.write({"reminder_sent": True})
+        messages = {}
+        for line in self:
+            message = _(
+                "Reminder of the payment of %(amount)s due on %(date)s under "
+                "schedule %(name)s.",
+                amount=format_amount(
+                    self.env, line.amount - line.paid_amount, line.currency_id
+                ),
+                date=format_date(self.env, line.date),
+                name=line.schedule_id.name,
+            )
+            if line not in reachable:
+                message = _(
+                    "%(message)s (no email sent: the customer has no email " "address)",
+                    message=message,
+                )
+            messages[line.schedule_id.id] = (
+                messages[line.schedule_id.id] + " " + message
+                if line.schedule_id.id in messages
+                else message
+            )
+        self.schedule_id._log_on_partners(messages)
+
+
+class AccountDunningScheduleMixin(models.AbstractModel):
+    """The customer's current schedule and its progress (customer form, work
+    queue), read for all records in one search."""
+
+    _name = "account.dunning.schedule.mixin"
+    _description = "Payment schedule progress"
+
+    dunning_schedule_current_id = fields.Many2one(
+        "account.dunning.schedule",
+        string="Current payment schedule",
+        compute="_compute_dunning_schedule_current",
+    )
+    dunning_schedule_paid = fields.Monetary(
+        string="Schedule paid",
+        compute="_compute_dunning_schedule_current",
+        currency_field="dunning_schedule_currency_id",
+    )
+    dunning_schedule_due = fields.Monetary(
+        string="Schedule due",
+        compute="_compute_dunning_schedule_current",
+        currency_field="dunning_schedule_currency_id",
+    )
+    dunning_schedule_late = fields.Monetary(
+        string="Schedule late",
+        compute="_compute_dunning_schedule_current",
+        currency_field="dunning_schedule_currency_id",
+    )
+    dunning_schedule_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_dunning_schedule_current"
+    )
+
+    def _get_schedule_partner_company(self):
+        """(commercial partner, company) of each record."""
+        raise NotImplementedError
+
+    def _compute_dunning_schedule_current(self):
+        keys = {record: record._get_schedule_partner_company() for record in self}
+        schedules = self.env["account.dunning.schedule"].search(
+            [
+                ("partner_id", "in", [p.id for p, _c in keys.values()]),
+                ("state", "in", ("draft", "active", "defaulted")),
+            ],
+            order="id desc",
+        )
+        current = {}
+        for schedule in schedules:
+            current.setdefault((schedule.partner_id, schedule.company_id), schedule)
+        for record, key in keys.items():
+            schedule = current.get(key) or self.env["account.dunning.schedule"]
+            record.dunning_schedule_current_id = schedule
+            record.dunning_schedule_paid = schedule.paid_amount
+            record.dunning_schedule_due = schedule.due_amount
+            record.dunning_schedule_late = schedule.late_amount
+            record.dunning_schedule_currency_id = (
+                schedule.currency_id or key[1].currency_id
+            )
+
+    def action_open_dunning_schedule_wizard(self):
+        return self.env["account.dunning.schedule.wizard"]._get_open_action(
+            self._name, self.ids
+        )
