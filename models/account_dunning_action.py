@@ -472,6 +472,8 @@ class AccountDunningAction(models.Model):
         """Reference printed once, on the first page of the letter: the customer
         quotes it, and the batch PDF is cut into letters where it appears."""
         self.ensure_one()
+        if not isinstance(self.id, int):
+            return _("RL-(preview)")
         return f"RL-{self.id:08d}"
 
     def _render_letters_pdf(self):

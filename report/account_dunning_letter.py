@@ -6,6 +6,7 @@ from num2words import CONVERTER_CLASSES
 
 from odoo import api, models
 from odoo.tools import get_lang
+from odoo.tools.image import image_data_uri
 
 from ..models.account_dunning_action import VALIDATED_STATES
 
@@ -46,6 +47,25 @@ class ReportDunningLetter(models.AbstractModel):
             "docs": actions,
             "letters": self._get_letters_values(actions),
         }
+
+    @api.model
+    def _render_preview(self, action):
+        """HTML of the letter an unsaved reminder would print (Relancer wizard):
+        the same document template and figures as the PDF, without the PDF."""
+        values = self._get_letters_values(action)
+        lang = values[action.id]["lang"]
+        return (
+            self.env["ir.qweb"]
+            .with_context(lang=lang)
+            ._render(
+                "account_dunning.report_dunning_letter_document",
+                {
+                    "action": action.with_context(lang=lang),
+                    "letters": values,
+                    "image_data_uri": image_data_uri,
+                },
+            )
+        )
 
     @api.model
     def _get_letters_values(self, actions):
