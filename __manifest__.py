@@ -31,6 +31,7 @@
         "wizards/account_dunning_wizard_views.xml",
         "views/account_dunning_rate_views.xml",
         "views/account_move_penalty_views.xml",
+        "views/account_dunning_followup_export_views.xml",
     ],
     "assets": {
         "web.assets_tests": [
