@@ -7,3 +7,4 @@ from . import test_penalties
 from . import test_dunning_wizard
 from . import test_ui_wizard_tour
 from . import test_followup_xlsx
+from . import test_dunning_wizard_preview

@@ -411,6 +411,17 @@ class AccountDunningWizardLine(models.TransientModel):
         string="Cannot be reached", compute="_compute_unreachable"
     )
     preview = fields.Html(compute="_compute_preview", sanitize=False)
+    show_preview = fields.Boolean(
+        string="Show the email and the letter",
+        help="Render what this customer will receive (only for this line, so that "
+        "the wizard opens fast).",
+    )
+    email_preview = fields.Html(
+        string="Email preview", compute="_compute_email_preview", sanitize=False
+    )
+    letter_preview = fields.Html(
+        string="Letter preview", compute="_compute_email_preview", sanitize=False
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -513,6 +524,34 @@ class AccountDunningWizardLine(models.TransientModel):
                 ),
             )
 
+    @api.depends(
+        "show_preview",
+        "level_id",
+        "send_email",
+        "send_letter",
+        "contact_ids",
+        "amount_due",
+        "move_ids.to_remind",
+    )
+    def _compute_email_preview(self):
+        """The email and the letter of the reminder this line would create,
+        rendered on an unsaved reminder by the same template call as sending."""
+        for line in self:
+            line.email_preview = False
+            line.letter_preview = False
+            if not (line.show_preview and line.level_id and line.partner_id):
+                continue
+            if line.send_email:
+                line.email_preview = line._render_email_preview(
+                    line._new_preview_action("email")
+                )
+            if line.send_letter:
+                line.letter_preview = line._get_letter_preview(
+                    line._new_preview_action("letter")
+                ) or Markup("<p class='text-muted'>%s</p>") % _(
+                    "The letter preview is not available yet."
+                )
+
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
@@ -520,6 +559,89 @@ class AccountDunningWizardLine(models.TransientModel):
     def _get_channels(self):
         self.ensure_one()
         return [channel for channel, fname in CHANNEL_FIELDS if self[fname]]
+
+    def _new_preview_action(self, channel):
+        """An unsaved reminder with the values the engine would give it."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        date = self.wizard_id.date or self.env["account.dunning.run"]._company_today(
+            company
+        )
+        override = self.level_id != self.proposed_level_id
+        lines = []
+        for wizard_move in self.move_ids.filtered("to_remind"):
+            move = wizard_move.move_id
+            level = (
+                self.level_id
+                if override or not wizard_move.proposed_level_id
+                else wizard_move.proposed_level_id
+            )
+            lines.append(
+                Command.create(
+                    {
+                        "company_id": company.id,
+                        "partner_id": self.partner_id.id,
+                        "date": date,
+                        "channel": channel,
+                        "move_id": move.id,
+                        "level_id": level.id,
+                        "currency_id": move.currency_id.id,
+                        "date_due": move.invoice_date_due,
+                        "days_overdue": wizard_move.days_overdue,
+                        "amount_total": move.amount_total,
+                        "amount_residual": move.amount_residual,
+                    }
+                )
+            )
+        return self.env["account.dunning.action"].new(
+            {
+                "company_id": company.id,
+                "partner_id": self.partner_id.id,
+                "contact_ids": [Command.set(self.contact_ids.ids)],
+                "level_id": self.level_id.id,
+                "date": date,
+                "channel": channel,
+                "state": "draft",
+                "user_id": self.partner_id._get_dunning_responsible().id,
+                "amount_due": self.amount_due,
+                "line_ids": lines,
+            }
+        )
+
+    def _render_email_preview(self, action):
+        """Recipients, subject and body of the email of `action`, in the
+        customer's language: `_generate_template` is what `send_mail_batch`
+        (the engine's email channel) renders with."""
+        template = action.level_id.mail_template_id
+        if not template:
+            return Markup("<p class='text-muted'>%s</p>") % _(
+                "This level has no email template."
+            )
+        try:
+            values = template._generate_template(
+                list(action._ids), ["subject", "body_html", "partner_to"]
+            )[action.id]
+        except Exception as error:  # noqa: BLE001 - shown to the user instead
+            return Markup("<p class='text-danger'>%s</p>") % _(
+                "The email cannot be prepared: %(error)s", error=error
+            )
+        recipients = self.env["res.partner"].browse(values.get("partner_ids") or [])
+        return Markup(
+            "<p><strong>%s</strong> %s<br/><strong>%s</strong> %s</p><hr/>%s"
+        ) % (
+            _("To:"),
+            ", ".join(recipients.mapped("email_formatted")) or _("nobody"),
+            _("Subject:"),
+            values.get("subject") or "",
+            Markup(values.get("body_html") or ""),
+        )
+
+    def _get_letter_preview(self, action):
+        """Hook for the letter report: return the HTML of the letter `action` (an
+        unsaved reminder of channel "letter", with its lines) would print, e.g.
+        the body of ``account_dunning.action_report_dunning_letter`` rendered
+        with ``_render_qweb_html``. None until the letter report provides it."""
+        return None
 
 
 class AccountDunningWizardMove(models.TransientModel):
