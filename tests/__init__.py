@@ -8,3 +8,4 @@ from . import test_dunning_wizard
 from . import test_ui_wizard_tour
 from . import test_followup_xlsx
 from . import test_dunning_wizard_preview
+from . import test_ui_wizard_preview_tour
