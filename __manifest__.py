@@ -38,6 +38,7 @@
         "views/account_move_penalty_views.xml",
         "wizards/account_dunning_schedule_wizard_views.xml",
         "report/account_dunning_schedule_report.xml",
+        "views/account_dunning_followup_export_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -55,6 +55,8 @@ class AccountMove(models.Model):
         "amount_residual",
         "invoice_date_due",
         "commercial_partner_id",
+        "commercial_partner_id.dunning_proceedings",
+        "commercial_partner_id.dunning_proceedings_date",
     )
     @api.depends_context("dunning_penalty_date")
     def _compute_dunning_penalties(self):
@@ -282,6 +284,10 @@ class AccountMove(models.Model):
         notices = private._get_dunning_formal_notice_dates() if private else {}
         for move in moves:
             partner = move.commercial_partner_id
+            if partner._is_dunning_in_proceedings(on_date):
+                # T12: nothing may be claimed from the debtor any more, neither
+                # interest nor indemnity; the claim goes to the representative.
+                continue
             company = move.company_id
             currency = move.currency_id
             category = partner.dunning_debtor_category or "b2b"

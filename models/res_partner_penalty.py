@@ -1,3 +1,5 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round
@@ -71,6 +73,25 @@ class ResPartner(models.Model):
         "policy, else the legal default (ECB rate + 10 points).",
     )
 
+    dunning_claim_deadline = fields.Date(
+        string="Declare the claim before",
+        compute="_compute_dunning_claim_deadline",
+        help="Last day to declare the claim to the court-appointed representative: "
+        "two months after the publication of the opening judgment in the BODACC, "
+        "four months for a creditor outside mainland France (C. com. R622-24).",
+    )
+
+    @api.depends("dunning_proceedings", "dunning_proceedings_date")
+    @api.depends_context("company")
+    def _compute_dunning_claim_deadline(self):
+        creditor = self.env.company.partner_id
+        months = 2 if creditor._is_in_mainland_france() else 4
+        for partner in self:
+            published = partner.dunning_proceedings and partner.dunning_proceedings_date
+            partner.dunning_claim_deadline = published and published + relativedelta(
+                months=months
+            )
+
     @api.depends("is_public_entity", "is_company", "vat")
     def _compute_dunning_debtor_category(self):
         for partner in self:
@@ -84,3 +105,20 @@ class ResPartner(models.Model):
     @api.constrains("dunning_contract_rate")
     def _check_dunning_contract_rate(self):
         check_contract_rate_floor(self, "dunning_contract_rate", "")
+
+    def _is_dunning_in_proceedings(self, on_date):
+        """Under collective proceedings published on or before `on_date` (no
+        publication date recorded: as soon as the proceedings are entered)."""
+        self.ensure_one()
+        return bool(self.dunning_proceedings) and (
+            not self.dunning_proceedings_date
+            or self.dunning_proceedings_date <= on_date
+        )
+
+    def _is_in_mainland_france(self):
+        """France without its overseas departments and territories (postcodes
+        97x and 98x); a partner without a country counts as French."""
+        self.ensure_one()
+        if self.country_id and self.country_id.code != "FR":
+            return False
+        return not (self.zip or "").strip().startswith(("97", "98"))

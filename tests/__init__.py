@@ -11,3 +11,6 @@ from . import test_letters_pdf
 from . import test_schedule_wizard
 from . import test_schedule_followup
 from . import test_schedule_report
+from . import test_followup_xlsx
+from . import test_dunning_wizard_preview
+from . import test_ui_wizard_preview_tour

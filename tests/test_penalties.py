@@ -294,3 +294,41 @@ class TestPenalties(DunningCommon):
         action = invoice.action_dunning_claim_penalties()
         note = self.env["account.move"].browse(action["res_id"])
         self.assertAlmostEqual(note.amount_total, 139.86)
+
+    def test_t12_collective_proceedings(self):
+        """Receivership published on 10 Feb 2026: no penalty nor indemnity can be
+        claimed any more, the claim is declared before 10 April 2026."""
+        invoice = self._create_invoice(self.customer, "2026-01-31", 10000)
+        dated = invoice.with_context(dunning_penalty_date="2026-02-09")
+        # The day before the publication the penalties run as usual (9 days).
+        self.assertAlmostEqual(dated.dunning_interest_amount, 29.96)
+        self.assertAlmostEqual(dated.dunning_fixed_fee, 40.0)
+        self.customer.write(
+            {
+                "dunning_proceedings": "receivership",
+                "dunning_proceedings_date": "2026-02-10",
+            }
+        )
+        self.assertEqual(self.customer.dunning_claim_deadline, date(2026, 4, 10))
+        for day in ("2026-02-10", "2026-03-02", TODAY):
+            self._assert_penalties(invoice, 0.0, 0.0, on_date=day)
+            dated = invoice.with_context(dunning_penalty_date=day)
+            self.assertEqual(dated.dunning_interest_amount, 0.0)
+            self.assertEqual(dated.dunning_fixed_fee, 0.0)
+        self.assertAlmostEqual(
+            invoice.with_context(
+                dunning_penalty_date="2026-02-09"
+            ).dunning_interest_amount,
+            29.96,
+            msg="the publication date decides, not the day the field is read",
+        )
+        with self.assertRaisesRegex(UserError, "collective proceedings"):
+            invoice.action_dunning_claim_penalties()
+        # The run skips the customer: no reminder either.
+        run = self._run("2026-03-02")
+        self.assertEqual(run.skip_proceedings, 1)
+        self.assertFalse(self._actions())
+        # A creditor outside mainland France has two more months.
+        self.company.partner_id.zip = "97400"
+        self.customer.invalidate_recordset(["dunning_claim_deadline"])
+        self.assertEqual(self.customer.dunning_claim_deadline, date(2026, 6, 10))

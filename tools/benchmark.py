@@ -7,6 +7,8 @@ Usage::
         [--template-db NAME] [--date YYYY-MM-DD] [--pdf-ratio R] [--batch-size N]
         [--repeat N] [--no-email-compare] [--no-attach] [--profile [FILE]]
         [--log-sql [FILE]] [--keep] [--drop] [--update] [--addons-path PATH]
+    python3 tools/benchmark.py --wizard 1000 [--customers N] [--database NAME]
+        [--template-db NAME] [--repeat N] [--profile [FILE]] [--drop]
 
 1. Creates the database when it does not exist (``l10n_fr_account`` and
    ``account_dunning`` installed, no demo data), either from scratch or with
@@ -31,6 +33,13 @@ Usage::
    measurement runs with the email levels switched to letter only, which
    isolates the cost of the email channel.  ``--profile`` adds a cProfile run.
 
+``--wizard N`` measures the opening of the "Relancer" wizard instead: a data set
+of N open invoices, all overdue, over N / 10 customers (same builder), then, as
+the web client does, ``action_dunning_wizard()`` on the N invoices followed by
+the ``onchange()`` call that fills the new wizard (default_get and computes of
+the lines), reading every line; the first opening also loads the views through
+``odoo.tests.Form``.  Seconds and queries of each opening are printed.
+
 Nothing of the addon is modified: the per-step timers wrap methods of the
 registry classes of this process only.
 """
@@ -42,6 +51,7 @@ import datetime
 import gc
 import io
 import json
+import logging
 import os
 import platform
 import pstats
@@ -350,6 +360,7 @@ def dataset_matches(marker, args):
         and marker.get("customers") == args.customers
         and marker.get("pdf_ratio") == args.pdf_ratio
         and (args.date is None or marker.get("date") == args.date.isoformat())
+        and marker.get("overdue_only", False) == bool(args.wizard)
         and not marker.get("kept")
     )
 
@@ -480,6 +491,13 @@ class DataSet:
         if not company.email:
             company.email = "relances@bench-company.example"
         self.bands = policy_bands(company.dunning_policy_id)
+        if self.args.wizard:
+            # every invoice overdue: the bands of the levels after the due date
+            self.bands = [
+                (level, previous, max(first, 1), last)
+                for level, previous, first, last in self.bands
+                if last >= 1
+            ]
         customer_tmpl, contact_tmpl = self.make_template_partners()
         templates = self.make_template_invoices(customer_tmpl)
         self.env.flush_all()
@@ -953,6 +971,7 @@ def build_dataset(registry, args):
             "date": args.date.isoformat(),
             "seed": SEED,
             "pdf_ratio": args.pdf_ratio,
+            "overdue_only": bool(args.wizard),
             "kept": False,
             "build_seconds": round(result["seconds"], 1),
             "expected": result["expected"],
@@ -1513,6 +1532,146 @@ def plan_measurements(args):
     return plan
 
 
+def measure_wizard(registry, args):
+    """Open "Relancer" on the data set's overdue invoices as the web client does,
+    `args.repeat` times after a first opening that also loads the views."""
+    say(f"    VACUUM ANALYZE: {vacuum(args.database):.1f} s")
+    results = []
+    with registry.cursor() as cr:
+        root = api.Environment(cr, SUPERUSER_ID, {})
+        company = root.company
+        user = root.ref("base.user_admin")
+        env = api.Environment(
+            cr,
+            user.id,
+            {
+                "lang": user.lang,
+                "tz": user.tz,
+                "allowed_company_ids": company.ids,
+            },
+        )
+        moves = env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("amount_residual", ">", 0),
+                ("invoice_date_due", "<", args.date),
+            ],
+            order="id",
+            limit=args.wizard,
+        )
+        ids = moves.ids
+        say(
+            f"    {len(ids)} overdue invoices of "
+            f"{len(moves.commercial_partner_id)} customers selected"
+        )
+        profiler = cProfile.Profile() if args.profile else None
+        freezer = freeze_date(args.date)  # the web client's today, set once
+        freezer.__enter__()
+        try:
+            for attempt in range(args.repeat + 1):
+                results.append(wizard_opening(env, ids, attempt, profiler, args.repeat))
+                cr.rollback()
+        finally:
+            freezer.__exit__()
+        if profiler:
+            profiler.dump_stats(args.profile)
+    return results
+
+
+def wizard_opening(env, ids, attempt, profiler, last):
+    """action_dunning_wizard() + the onchange() that fills the new wizard (the
+    first time through odoo.tests.Form, which also loads the views)."""
+    # Form builds the web client's field spec from the views; importing the
+    # test package outside a test run only logs an error, silenced here.
+    common_logger = logging.getLogger("odoo.tests.common")
+    common_logger.disabled = True
+    try:
+        from odoo.tests import Form
+    finally:
+        common_logger.disabled = False
+
+    cr = env.cr
+    env.invalidate_all()  # each request starts with an empty record cache
+    gc.collect()
+    tracker = SqlTracker()
+    thread = threading.current_thread()
+    thread.query_hooks = [tracker]
+    queries = cr.sql_log_count
+    cpu_started = time.process_time()
+    started = wall_clock()
+    if profiler and attempt == last:
+        profiler.enable()
+    action = env["account.move"].browse(ids).action_dunning_wizard()
+    Wizard = env[action["res_model"]].with_context(**action["context"])
+    if attempt == 0:
+        form = Form(Wizard)  # get_views + onchange
+        wizard_opening.spec = form._view["fields_spec"]
+        line_count = len(form.line_ids)
+        move_count = None  # counted on the next openings
+    else:
+        result = Wizard.onchange({}, [], wizard_opening.spec)
+        values = result["value"]["line_ids"]
+        line_count = len(values)
+        move_count = sum(len(vals[2].get("move_ids", ())) for vals in values)
+    if profiler and attempt == last:
+        profiler.disable()
+    seconds = wall_clock() - started
+    thread.query_hooks = []
+    res = {
+        "label": "first (views + onchange)" if attempt == 0 else f"#{attempt}",
+        "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "sql_seconds": sum(shape[1] for shape in tracker.shapes.values()),
+        "queries": cr.sql_log_count - queries,
+        "lines": line_count,
+        "moves": move_count,
+    }
+    say(
+        f"    {res['label']}: {seconds:.2f} s (CPU {res['cpu_seconds']:.2f} s, SQL "
+        f"{res['sql_seconds']:.2f} s), {res['queries']} queries, {line_count} "
+        "customers"
+    )
+    return res
+
+
+def wall_clock():
+    """Seconds of a monotonic clock that freezegun does not freeze."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+class freeze_date:
+    """Run the wizard "on" the data set's date (the web client's today)."""
+
+    def __init__(self, day):
+        self.day = day
+
+    def __enter__(self):
+        from freezegun import freeze_time
+
+        moment = datetime.datetime.combine(self.day, datetime.time(12, 0))
+        self.freezer = freeze_time(moment)
+        self.freezer.start()
+
+    def __exit__(self, *exc):
+        self.freezer.stop()
+
+
+def report_wizard(args, results):
+    opens = [r for r in results if r["label"] != results[0]["label"]] or results
+    best = min(opens, key=lambda r: r["seconds"])
+    say("")
+    say(
+        f'"Relancer" wizard on {args.wizard} overdue invoices ({args.customers} '
+        f"customers): best {best['seconds']:.2f} s (CPU {best['cpu_seconds']:.2f} s, "
+        f"SQL {best['sql_seconds']:.2f} s), "
+        f"{best['queries']} queries, {best['lines']} lines / {best['moves']} invoices; "
+        f"first opening with the views {results[0]['seconds']:.2f} s, "
+        f"{results[0]['queries']} queries (budget: 2 s)"
+    )
+
+
 def report_email(results):
     fulls = [r for r in results if r["mode"] == "full" and not r["error"]]
     letters = [r for r in results if r["mode"] == "letter-only" and not r["error"]]
@@ -1610,8 +1769,18 @@ def parse_args(argv):
         "has fields the database lacks)",
     )
     parser.add_argument("--addons-path", help="default: Odoo's + .build/addons")
+    parser.add_argument(
+        "--wizard",
+        type=int,
+        metavar="N",
+        help='measure the opening of the "Relancer" wizard on N overdue invoices '
+        "(N / 10 customers unless --customers) instead of the escalation",
+    )
     parser.add_argument("--log-level", default="warn")
     args = parser.parse_args(argv)
+    if args.wizard:
+        args.invoices = args.wizard
+        args.customers = args.customers or max(1, args.wizard // 10)
     if args.invoices < 1 or args.repeat < 1:
         parser.error("--invoices and --repeat must be positive")
     args.customers = args.customers or max(1, args.invoices // 5)
@@ -1648,6 +1817,18 @@ def bootstrap(args):
 def main(argv=None):
     args = parse_args(argv)
     registry, marker = bootstrap(args)
+    if args.wizard:
+        say(f'Measuring the "Relancer" wizard on {args.wizard} invoices...')
+        args.repeat = max(args.repeat, 3)
+        report_wizard(args, measure_wizard(registry, args))
+        if args.profile:
+            report_profile(args.profile)
+        say("")
+        say("addon: " + addon_state())
+        say("machine: " + machine_line())
+        if args.drop:
+            drop_database(args.database)
+        return 0
     with registry.cursor() as cr:
         cr.execute("SHOW server_version")
         pg_version = cr.fetchone()[0]

@@ -1,2 +1,3 @@
 from . import account_dunning_wizard
 from . import account_dunning_schedule_wizard
+from . import account_dunning_followup_export

@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_amount
 
 # Wizard channel fields, in the engine's channel order.
 CHANNEL_FIELDS = [
@@ -100,7 +100,9 @@ class AccountDunningWizard(models.TransientModel):
         company = self.env.company
         if model == "account.move":
             moves = Move.browse(ids)
-            moves.fetch(["move_type", "state", "company_id", "amount_residual"])
+            moves.fetch(
+                ["move_type", "state", "company_id", "currency_id", "amount_residual"]
+            )
             wrong = moves.filtered(
                 lambda m: m.move_type != "out_invoice"
                 or m.state != "posted"
@@ -410,6 +412,17 @@ class AccountDunningWizardLine(models.TransientModel):
         string="Cannot be reached", compute="_compute_unreachable"
     )
     preview = fields.Html(compute="_compute_preview", sanitize=False)
+    show_preview = fields.Boolean(
+        string="Show the email and the letter",
+        help="Render what this customer will receive (only for this line, so that "
+        "the wizard opens fast).",
+    )
+    email_preview = fields.Html(
+        string="Email preview", compute="_compute_email_preview", sanitize=False
+    )
+    letter_preview = fields.Html(
+        string="Letter preview", compute="_compute_email_preview", sanitize=False
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -482,55 +495,22 @@ class AccountDunningWizardLine(models.TransientModel):
         "move_ids.to_remind",
     )
     def _compute_preview(self):
+        """A short summary of what will go out. The invoices' details are in the
+        Invoices tab and the email itself on demand: formatting every invoice of
+        every line here made up a third of the opening time on 1,000 invoices."""
         channel_names = dict(
             self.env["account.dunning.action"]
             ._fields["channel"]
             ._description_selection(self.env)
         )
-        header = Markup(
-            "<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>"
-        ) % (
-            _("Invoice"),
-            _("Due date"),
-            _("Days late"),
-            _("Amount due"),
-            _("Level"),
-        )
         for line in self:
             if not line.level_id:
                 line.preview = Markup("<p>%s</p>") % _("Choose a level to remind.")
                 continue
-            override = line.level_id != line.proposed_level_id
-            rows = []
-            for wizard_move in line.move_ids:
-                if not wizard_move.to_remind:
-                    continue
-                level = (
-                    line.level_id
-                    if override or not wizard_move.proposed_level_id
-                    else wizard_move.proposed_level_id
-                )
-                rows.append(
-                    Markup(
-                        "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                        "<td>%s</td></tr>"
-                    )
-                    % (
-                        wizard_move.move_id.name,
-                        format_date(self.env, wizard_move.date_due),
-                        wizard_move.days_overdue,
-                        format_amount(
-                            self.env,
-                            wizard_move.amount_residual,
-                            wizard_move.currency_id,
-                        ),
-                        level.name,
-                    )
-                )
+            names = [m.move_id.name for m in line.move_ids if m.to_remind]
             channels = ", ".join(channel_names[c] for c in line._get_channels())
             line.preview = Markup(
-                "<p><strong>%s</strong></p><p>%s</p><p>%s</p>"
-                "<table class='table table-sm'>%s%s</table>"
+                "<p><strong>%s</strong></p><p>%s</p><p>%s</p><p>%s</p>"
             ) % (
                 line.level_id.name,
                 _("Channels: %(channels)s", channels=channels or _("none")),
@@ -538,9 +518,40 @@ class AccountDunningWizardLine(models.TransientModel):
                     "Amount due: %(amount)s",
                     amount=format_amount(self.env, line.amount_due, line.currency_id),
                 ),
-                header,
-                Markup().join(rows),
+                _(
+                    "Invoices reminded (%(count)s): %(invoices)s",
+                    count=len(names),
+                    invoices=", ".join(names) or _("none"),
+                ),
             )
+
+    @api.depends(
+        "show_preview",
+        "level_id",
+        "send_email",
+        "send_letter",
+        "contact_ids",
+        "amount_due",
+        "move_ids.to_remind",
+    )
+    def _compute_email_preview(self):
+        """The email and the letter of the reminder this line would create,
+        rendered on an unsaved reminder by the same template call as sending."""
+        for line in self:
+            line.email_preview = False
+            line.letter_preview = False
+            if not (line.show_preview and line.level_id and line.partner_id):
+                continue
+            if line.send_email:
+                line.email_preview = line._render_email_preview(
+                    line._new_preview_action("email")
+                )
+            if line.send_letter:
+                line.letter_preview = line._get_letter_preview(
+                    line._new_preview_action("letter")
+                ) or Markup("<p class='text-muted'>%s</p>") % _(
+                    "The letter preview is not available yet."
+                )
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
@@ -549,6 +560,89 @@ class AccountDunningWizardLine(models.TransientModel):
     def _get_channels(self):
         self.ensure_one()
         return [channel for channel, fname in CHANNEL_FIELDS if self[fname]]
+
+    def _new_preview_action(self, channel):
+        """An unsaved reminder with the values the engine would give it."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        date = self.wizard_id.date or self.env["account.dunning.run"]._company_today(
+            company
+        )
+        override = self.level_id != self.proposed_level_id
+        lines = []
+        for wizard_move in self.move_ids.filtered("to_remind"):
+            move = wizard_move.move_id
+            level = (
+                self.level_id
+                if override or not wizard_move.proposed_level_id
+                else wizard_move.proposed_level_id
+            )
+            lines.append(
+                Command.create(
+                    {
+                        "company_id": company.id,
+                        "partner_id": self.partner_id.id,
+                        "date": date,
+                        "channel": channel,
+                        "move_id": move.id,
+                        "level_id": level.id,
+                        "currency_id": move.currency_id.id,
+                        "date_due": move.invoice_date_due,
+                        "days_overdue": wizard_move.days_overdue,
+                        "amount_total": move.amount_total,
+                        "amount_residual": move.amount_residual,
+                    }
+                )
+            )
+        return self.env["account.dunning.action"].new(
+            {
+                "company_id": company.id,
+                "partner_id": self.partner_id.id,
+                "contact_ids": [Command.set(self.contact_ids.ids)],
+                "level_id": self.level_id.id,
+                "date": date,
+                "channel": channel,
+                "state": "draft",
+                "user_id": self.partner_id._get_dunning_responsible().id,
+                "amount_due": self.amount_due,
+                "line_ids": lines,
+            }
+        )
+
+    def _render_email_preview(self, action):
+        """Recipients, subject and body of the email of `action`, in the
+        customer's language: `_generate_template` is what `send_mail_batch`
+        (the engine's email channel) renders with."""
+        template = action.level_id.mail_template_id
+        if not template:
+            return Markup("<p class='text-muted'>%s</p>") % _(
+                "This level has no email template."
+            )
+        try:
+            values = template._generate_template(
+                list(action._ids), ["subject", "body_html", "partner_to"]
+            )[action.id]
+        except Exception as error:  # noqa: BLE001 - shown to the user instead
+            return Markup("<p class='text-danger'>%s</p>") % _(
+                "The email cannot be prepared: %(error)s", error=error
+            )
+        recipients = self.env["res.partner"].browse(values.get("partner_ids") or [])
+        return Markup(
+            "<p><strong>%s</strong> %s<br/><strong>%s</strong> %s</p><hr/>%s"
+        ) % (
+            _("To:"),
+            ", ".join(recipients.mapped("email_formatted")) or _("nobody"),
+            _("Subject:"),
+            values.get("subject") or "",
+            Markup(values.get("body_html") or ""),
+        )
+
+    def _get_letter_preview(self, action):
+        """The letter `action` (an unsaved reminder of channel "letter", with its
+        lines) would print: the letter report's document, as HTML."""
+        return self.env["report.account_dunning.report_dunning_letter"]._render_preview(
+            action
+        )
 
 
 class AccountDunningWizardMove(models.TransientModel):
