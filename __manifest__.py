@@ -15,6 +15,7 @@
         "security/account_dunning_security.xml",
         "data/ir_cron_data.xml",
         "data/account_dunning_role_data.xml",
+        "data/mail_dunning_invoice_table.xml",
         "data/mail_template_data.xml",
         "data/account_dunning_policy_data.xml",
         "data/account_dunning_rate_data.xml",
