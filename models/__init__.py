@@ -13,3 +13,7 @@ from . import account_dunning_policy_penalty
 from . import res_company_penalty
 from . import account_move_penalty
 from . import account_dunning_queue
+from . import account_dunning_reason
+from . import account_dunning_promise
+from . import account_dunning_dispute
+from . import res_partner_conversation

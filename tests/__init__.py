@@ -6,3 +6,4 @@ from . import test_ui_tour
 from . import test_penalties
 from . import test_dunning_wizard
 from . import test_ui_wizard_tour
+from . import test_promises
