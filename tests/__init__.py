@@ -7,3 +7,5 @@ from . import test_penalties
 from . import test_dunning_wizard
 from . import test_ui_wizard_tour
 from . import test_promises
+from . import test_disputes
+from . import test_call_log
