@@ -9,3 +9,6 @@ from . import test_ui_wizard_tour
 from . import test_promises
 from . import test_disputes
 from . import test_call_log
+from . import test_recipients_roles
+from . import test_reason_catalogue
+from . import test_ui_call_tour
