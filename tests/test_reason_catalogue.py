@@ -72,6 +72,7 @@ class TestReasonCatalogue(DunningCommon):
         self.env["ir.module.module"].search(
             [("name", "=", "account_dunning")]
         )._update_translations(["fr_FR"])
+        self.env.invalidate_all()
         french = self.env["account.dunning.reason"].with_context(lang="fr_FR")
         excuse = french.browse(self._ref("excuse_not_received").id)
         self.assertEqual(excuse.name, "Nous n'avons pas reçu la facture")
