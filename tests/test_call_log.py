@@ -9,10 +9,10 @@ from .common import DunningCommon
 
 
 class CallCommon(DunningCommon):
-    def _wizard(self, action, day, **values):
+    def _wizard(self, action, day, env=None, **values):
         with freeze_time(f"{day} 10:00:00"):
             form = Form(
-                self.env[action["res_model"]].with_context(
+                (env or self.env)[action["res_model"]].with_context(
                     **action["context"], **self._wizard_context()
                 )
             )
@@ -122,6 +122,30 @@ class TestCallLog(CallCommon):
         self._confirm(wizard, "2026-03-10")
         self.assertEqual(len(self._actions(result="already_paid")), 1)
         self.assertEqual(len(self.customer.activity_ids), 1)
+
+    def test_credit_controller_logs_promise(self):
+        """A credit controller (no accounting rights beyond billing) logs a call
+        with a promise; a billing user only reads it."""
+        controller = self._create_user(
+            "credit_controller", "account_dunning.group_account_dunning_user"
+        )
+        customer = self.customer.with_user(controller)
+        wizard = self._wizard(
+            customer.action_dunning_log_call(),
+            "2026-03-10",
+            env=customer.env,
+            result="promise",
+            promise_date=self._d("2026-03-13"),
+            promise_amount=600.0,
+        )
+        self.assertEqual(wizard.env.user, controller)
+        self._confirm(wizard, "2026-03-10")
+        promise = self.env["account.dunning.promise"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual((promise.amount, promise.user_id), (600.0, controller))
+        billing = self._create_user("billing_clerk", "account.group_account_invoice")
+        self.assertEqual(promise.with_user(billing).read(["state"])[0]["state"], "open")
 
     def test_from_the_reminder_form(self):
         run = self._run_cron("2026-03-09")

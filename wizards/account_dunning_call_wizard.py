@@ -333,8 +333,8 @@ class AccountDunningCallWizard(models.TransientModel):
         if activity:
             activity.action_feedback(feedback=body)
         else:
-            self.partner_id.message_post(body=body, subtype_xmlid="mail.mt_note")
-        call.message_post(body=body, subtype_xmlid="mail.mt_note")
+            self.partner_id._message_log(body=body)
+        call._message_log(body=body)
 
     def _open_record(self, record):
         return {
