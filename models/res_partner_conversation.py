@@ -62,20 +62,27 @@ class ResPartner(models.Model):
 
     def _compute_dunning_who_to_remind(self):
         company = self.env.company
+        moves_by_partner = (
+            self.env["account.move"]
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("amount_residual", ">", 0),
+                ]
+            )
+            .grouped("commercial_partner_id")
+        )
         for partner in self:
             commercial = partner.commercial_partner_id.with_company(company)
             policy = commercial.dunning_policy_id or company.dunning_policy_id
             if not policy or not partner.id:
                 partner.dunning_who_to_remind = False
                 continue
-            moves = self.env["account.move"].search(
-                [
-                    ("company_id", "=", company.id),
-                    ("commercial_partner_id", "=", commercial.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("amount_residual", ">", 0),
-                ]
+            moves = moves_by_partner.get(
+                partner.commercial_partner_id, self.env["account.move"]
             )
             rows = Markup().join(
                 Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>")
