@@ -18,3 +18,7 @@ from . import account_move_schedule
 from . import res_partner_schedule
 from . import account_dunning_policy_schedule
 from . import account_dunning_queue_schedule
+from . import account_dunning_reason
+from . import account_dunning_promise
+from . import account_dunning_dispute
+from . import res_partner_conversation

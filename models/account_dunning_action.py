@@ -68,7 +68,10 @@ class AccountDunningAction(models.Model):
         search="_search_move_ids",
     )
     level_id = fields.Many2one(
-        "account.dunning.level", required=True, index=True, readonly=True
+        "account.dunning.level",
+        index=True,
+        readonly=True,
+        help="Empty for a call logged before the customer reached any level.",
     )
     is_formal_notice = fields.Boolean(related="level_id.is_formal_notice")
     date = fields.Date(required=True, index=True, readonly=True)
@@ -245,6 +248,13 @@ class AccountDunningAction(models.Model):
             "target": "download",
         }
 
+    def action_log_call(self):
+        """Log the outcome of this call (or of a new one with this customer)."""
+        self.ensure_one()
+        return self.env["account.dunning.call.wizard"]._get_open_action(
+            self.partner_id, action=self
+        )
+
     def action_open_moves(self):
         self.ensure_one()
         return {
@@ -309,7 +319,20 @@ class AccountDunningAction(models.Model):
         """Attach each invoice's PDF to its reminder email: the legal PDF Odoo
         kept when the invoice was sent, else one rendered now (one wkhtmltopdf
         call for all the invoices missing one)."""
-        moves = self.move_ids
+        pdfs = self._get_invoice_pdfs(self.move_ids)
+        for action in self:
+            attachments = self.env["ir.attachment"].union(
+                *(pdfs[move.id] for move in action.move_ids if move.id in pdfs)
+            )
+            if attachments:
+                action.mail_id.attachment_ids = [
+                    Command.link(a.id) for a in attachments
+                ]
+
+    @api.model
+    def _get_invoice_pdfs(self, moves):
+        """{invoice id: its PDF attachment}: the legal PDF Odoo kept when the
+        invoice was sent, else one rendered now (one wkhtmltopdf call)."""
         missing = moves.filtered(lambda m: not m.invoice_pdf_report_id)
         rendered = {}
         if missing:
@@ -335,18 +358,11 @@ class AccountDunningAction(models.Model):
                 ]
                 attachments = self.env["ir.attachment"].create(vals_list)
                 rendered = {att.res_id: att for att in attachments}
-        for action in self:
-            attachments = self.env["ir.attachment"].union(
-                *(
-                    move.invoice_pdf_report_id or rendered.get(move.id)
-                    for move in action.move_ids
-                    if move.invoice_pdf_report_id or move.id in rendered
-                )
-            )
-            if attachments:
-                action.mail_id.attachment_ids = [
-                    Command.link(a.id) for a in attachments
-                ]
+        return {
+            move.id: move.invoice_pdf_report_id or rendered[move.id]
+            for move in moves
+            if move.invoice_pdf_report_id or move.id in rendered
+        }
 
     def _send_email_one_by_one(self, template):
         mail_by_action = {}

@@ -30,6 +30,9 @@ class AccountDunningQueue(models.Model):
     to_send_count = fields.Integer(string="To print", readonly=True)
     failed_count = fields.Integer(string="Failed", readonly=True)
     to_do = fields.Boolean(string="To remind today", readonly=True)
+    dunning_status = fields.Char(related="partner_id.dunning_status", string="Status")
+    dunning_promise_broken = fields.Boolean(related="partner_id.dunning_promise_broken")
+    dunning_dispute_count = fields.Integer(related="partner_id.dunning_dispute_count")
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -154,3 +157,11 @@ class AccountDunningQueue(models.Model):
             }
         drafts.action_validate()
         return True
+
+    def action_log_call(self):
+        self.ensure_one()
+        return (
+            self.env["account.dunning.call.wizard"]
+            .with_company(self.company_id)
+            ._get_open_action(self.partner_id)
+        )

@@ -255,8 +255,12 @@ class AccountDunningRun(models.Model):
         started = time.monotonic()
         if self.state == "draft":
             self.write({"state": "running", "start_datetime": fields.Datetime.now()})
-            # Once per run, before escalating: a schedule defaulted tonight sends
-            # its invoices to the formal notice in this very run.
+            # Once per run, before escalating: promises due are kept or broken,
+            # and a schedule defaulted tonight sends its invoices to the formal
+            # notice in this very run.
+            self.env["account.dunning.promise"]._cron_check_promises(
+                self.company_id, self.date
+            )
             self.env["account.dunning.schedule"]._cron_update_schedules(
                 self.company_id, self.date
             )
@@ -342,6 +346,7 @@ class AccountDunningRun(models.Model):
         taken = self._fetch_taken_slots(moves)
         balances = self._fetch_balances(moves_by_partner)
         last_dates = self._fetch_last_reminders(moves_by_partner)
+        broken = self._fetch_broken_promise_partners(moves_by_partner)
         proposals = []
         for partner, partner_moves in moves_by_partner.items():
             policy = policy_by_partner.get(partner.id)
@@ -375,7 +380,8 @@ class AccountDunningRun(models.Model):
                 min(amount_due, balance),
                 balance,
                 last_dates.get(partner.id),
-                ignore_interval,
+                # a promise broken tonight: the next level goes out at once
+                ignore_interval or partner.id in broken,
             )
             if cause:
                 skipped[cause] += 1
@@ -482,6 +488,22 @@ class AccountDunningRun(models.Model):
             )
         )
         return dict(self.env.cr.fetchall())
+
+    def _fetch_broken_promise_partners(self, moves_by_partner):
+        """Customers whose promise of payment was found broken on this date."""
+        partner_ids = [partner.id for partner in moves_by_partner]
+        if not partner_ids:
+            return set()
+        rows = self.env["account.dunning.promise"]._read_group(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("partner_id", "in", partner_ids),
+                ("state", "=", "broken"),
+                ("closed_date", "=", self.date),
+            ],
+            ["partner_id"],
+        )
+        return {partner.id for (partner,) in rows}
 
     @api.model
     def _get_target_level(self, move, levels, date):

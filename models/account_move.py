@@ -20,9 +20,52 @@ class AccountMove(models.Model):
     dunning_excluded = fields.Boolean(
         string="Excluded from reminders", copy=False, tracking=True
     )
-    is_disputed = fields.Boolean(string="In dispute", copy=False, tracking=True)
+    is_disputed = fields.Boolean(
+        string="In dispute",
+        compute="_compute_is_disputed",
+        store=True,
+        readonly=False,
+        copy=False,
+        tracking=True,
+        help="An open dispute whose reason pauses reminders covers this invoice.",
+    )
     dunning_promise_date = fields.Date(
-        string="Promised payment date", copy=False, tracking=True
+        string="Promised payment date",
+        compute="_compute_dunning_promise_date",
+        store=True,
+        readonly=False,
+        copy=False,
+        tracking=True,
+        help="Date of the open promise of payment covering this invoice: no "
+        "reminder until this date plus the grace days.",
+    )
+    dunning_dispute_ids = fields.Many2many(
+        "account.dunning.dispute",
+        "account_dunning_dispute_move_rel",
+        "move_id",
+        "dispute_id",
+        string="Disputes",
+        copy=False,
+        readonly=True,
+    )
+    dunning_promise_ids = fields.Many2many(
+        "account.dunning.promise",
+        "account_dunning_promise_move_rel",
+        "move_id",
+        "promise_id",
+        string="Promises of payment",
+        copy=False,
+        readonly=True,
+    )
+    dunning_hold = fields.Selection(
+        [
+            ("dispute", "Dispute"),
+            ("promise", "Promise"),
+            ("excluded", "Excluded"),
+        ],
+        string="Hold",
+        compute="_compute_dunning_hold",
+        help="Why the invoice gets no reminder now.",
     )
     dunning_action_line_ids = fields.One2many(
         "account.dunning.action.line", "move_id", string="Reminders history"
@@ -42,6 +85,36 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
+
+    @api.depends("dunning_dispute_ids.state", "dunning_dispute_ids.pauses_dunning")
+    def _compute_is_disputed(self):
+        for move in self:
+            move.is_disputed = any(
+                dispute.state == "open" and dispute.pauses_dunning
+                for dispute in move.dunning_dispute_ids
+            )
+
+    @api.depends("dunning_promise_ids.state", "dunning_promise_ids.date")
+    def _compute_dunning_promise_date(self):
+        for move in self:
+            dates = [
+                promise.date
+                for promise in move.dunning_promise_ids
+                if promise.state == "open"
+            ]
+            move.dunning_promise_date = max(dates) if dates else False
+
+    @api.depends("is_disputed", "dunning_promise_date", "dunning_excluded")
+    def _compute_dunning_hold(self):
+        for move in self:
+            if move.is_disputed:
+                move.dunning_hold = "dispute"
+            elif move.dunning_promise_date:
+                move.dunning_hold = "promise"
+            elif move.dunning_excluded:
+                move.dunning_hold = "excluded"
+            else:
+                move.dunning_hold = False
 
     def _compute_dunning_action_count(self):
         counts = dict(

@@ -260,7 +260,8 @@ class ResPartner(models.Model):
         )
 
     def _get_dunning_recipients(self, level, moves):
-        """Contacts holding the level's roles, else the invoice addresses, else the
+        """Contacts holding the level's roles, else the invoice address (the one
+        the invoices went to, or the customer's invoice address), else the
         customer itself."""
         self.ensure_one()
         if level.role_ids:
@@ -269,5 +270,12 @@ class ResPartner(models.Model):
             )
             if contacts:
                 return contacts
-        invoice_partners = self.env["res.partner"].union(*(m.partner_id for m in moves))
-        return invoice_partners or self
+        invoice_partners = (
+            self.env["res.partner"]
+            .union(*(m.partner_id for m in moves))
+            .filtered(lambda p: p != self)
+        )
+        if invoice_partners:
+            return invoice_partners
+        invoice_address = self.browse(self.address_get(["invoice"])["invoice"])
+        return invoice_address or self

@@ -14,3 +14,9 @@ from . import test_schedule_report
 from . import test_followup_xlsx
 from . import test_dunning_wizard_preview
 from . import test_ui_wizard_preview_tour
+from . import test_promises
+from . import test_disputes
+from . import test_call_log
+from . import test_recipients_roles
+from . import test_reason_catalogue
+from . import test_ui_call_tour

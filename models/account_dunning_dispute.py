@@ -1,0 +1,159 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class AccountDunningDispute(models.Model):
+    """A disagreement of the customer on one or several invoices.
+
+    While open with a reason that pauses reminders, its invoices get none; once
+    resolved, they resume at the level after the one they had reached.
+    """
+
+    _name = "account.dunning.dispute"
+    _description = "Dispute on invoices"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date, id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('parent_id', '=', False)]",
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "account_dunning_dispute_move_rel",
+        "dispute_id",
+        "move_id",
+        string="Invoices",
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id),"
+        " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
+    )
+    reason_id = fields.Many2one(
+        "account.dunning.reason",
+        string="Reason",
+        required=True,
+        tracking=True,
+        domain="[('company_id', 'in', (company_id, False))]",
+    )
+    pauses_dunning = fields.Boolean(
+        related="reason_id.pauses_dunning", store=True, string="Pauses reminders"
+    )
+    state = fields.Selection(
+        [("open", "Open"), ("resolved", "Resolved"), ("cancelled", "Cancelled")],
+        default="open",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    note = fields.Html()
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Who solves the dispute (sales, delivery, accounting...).",
+    )
+    date = fields.Date(
+        string="Opened on",
+        required=True,
+        default=fields.Date.context_today,
+        index=True,
+    )
+    resolved_date = fields.Date(string="Closed on", readonly=True, copy=False)
+    age = fields.Integer(
+        string="Age (days)",
+        compute="_compute_age",
+        help="Days since the dispute was opened (until it was closed).",
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_residual = fields.Monetary(
+        string="Amount in dispute", compute="_compute_amount_residual"
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("partner_id", "move_ids")
+    def _compute_name(self):
+        for dispute in self:
+            dispute.name = _(
+                "Dispute %(partner)s: %(invoices)s",
+                partner=dispute.partner_id.display_name or "",
+                invoices=", ".join(dispute.move_ids.mapped("name")),
+            )
+
+    @api.depends("date", "resolved_date")
+    def _compute_age(self):
+        today = fields.Date.context_today(self)
+        for dispute in self:
+            end = dispute.resolved_date or today
+            dispute.age = (end - dispute.date).days if dispute.date else 0
+
+    @api.depends("move_ids.amount_residual_signed")
+    def _compute_amount_residual(self):
+        for dispute in self:
+            dispute.amount_residual = sum(
+                dispute.move_ids.mapped("amount_residual_signed")
+            )
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("move_ids", "partner_id")
+    def _check_move_ids(self):
+        for dispute in self:
+            if not dispute.move_ids:
+                raise ValidationError(_("A dispute concerns at least one invoice."))
+            if dispute.move_ids.commercial_partner_id != dispute.partner_id:
+                raise ValidationError(
+                    _("The invoices of a dispute must all belong to its customer.")
+                )
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    def action_resolve(self):
+        if any(dispute.state != "open" for dispute in self):
+            raise UserError(_("Only open disputes can be resolved."))
+        self.write(
+            {"state": "resolved", "resolved_date": fields.Date.context_today(self)}
+        )
+        return True
+
+    def action_cancel(self):
+        if any(dispute.state != "open" for dispute in self):
+            raise UserError(_("Only open disputes can be cancelled."))
+        self.write(
+            {"state": "cancelled", "resolved_date": fields.Date.context_today(self)}
+        )
+        return True
+
+    def action_reopen(self):
+        self.write({"state": "open", "resolved_date": False})
+        return True
+
+    def action_open_moves(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Invoices in dispute"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.move_ids.ids)],
+            "context": {"create": False},
+        }
