@@ -247,7 +247,7 @@ class AccountDunningSchedule(models.Model):
         self.write({"state": "active"})
         self._log_on_partners(
             {
-                schedule.id: _(
+                schedule.id: self.env._(
                     "Payment schedule %(name)s signed on %(date)s: %(count)s "
                     "payments, %(amount)s in total.",
                     name=schedule.name,
@@ -271,7 +271,7 @@ class AccountDunningSchedule(models.Model):
         self._release_moves()
         self._log_on_partners(
             {
-                schedule.id: _(
+                schedule.id: self.env._(
                     "Payment schedule %(name)s cancelled: ordinary reminders "
                     "resume.",
                     name=schedule.name,
@@ -415,7 +415,7 @@ class AccountDunningSchedule(models.Model):
         confirmed._send_schedule_mail(
             "account_dunning.mail_template_dunning_schedule_paid",
             {
-                schedule.id: _(
+                schedule.id: self.env._(
                     "Payment received on schedule %(name)s: %(paid)s paid, "
                     "%(remaining)s remaining.",
                     name=schedule.name,
@@ -450,7 +450,7 @@ class AccountDunningSchedule(models.Model):
         defaulted_schedules._send_schedule_mail(
             "account_dunning.mail_template_dunning_schedule_default",
             {
-                schedule.id: _(
+                schedule.id: self.env._(
                     "Payment schedule %(name)s not honoured: the payment of "
                     "%(date)s is missing. The remaining %(amount)s is due at once "
                     "and the reminders resume with the formal notice.",
