@@ -21,6 +21,12 @@ registry.category("web_tour.tours").add("account_dunning_wizard_tour", {
             run: "click",
         },
         {
+            // The list is reloaded with the filter: wait until the invoice not
+            // due yet has left it, or a click could land in the old list.
+            content: "Only overdue invoices are listed",
+            trigger: ".o_list_view:has(.o_data_row:contains('Wizard Tour Bakery')):not(:has(.o_data_row:contains('Wizard Tour Future')))",
+        },
+        {
             content: "Select the invoice of the first customer",
             trigger: ".o_data_row:contains('Wizard Tour Bakery') .o_list_record_selector input",
             run: "click",
@@ -46,11 +52,11 @@ registry.category("web_tour.tours").add("account_dunning_wizard_tour", {
         },
         {
             content: "The reminders are listed",
-            trigger: ".o_list_view .o_data_row:contains('Wizard Tour Bakery')",
+            trigger: ".o_list_view .o_data_row:contains('Wizard Tour Bakery') td[name='channel']",
         },
         {
             content: "Both customers were reminded",
-            trigger: ".o_list_view .o_data_row:contains('Wizard Tour Garage')",
+            trigger: ".o_list_view .o_data_row:contains('Wizard Tour Garage') td[name='channel']",
         },
     ],
 });
