@@ -22,3 +22,4 @@ from . import account_dunning_reason
 from . import account_dunning_promise
 from . import account_dunning_dispute
 from . import res_partner_conversation
+from . import mail_template

@@ -20,3 +20,4 @@ from . import test_call_log
 from . import test_recipients_roles
 from . import test_reason_catalogue
 from . import test_ui_call_tour
+from . import test_email_rendering
