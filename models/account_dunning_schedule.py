@@ -2,11 +2,12 @@ import logging
 from datetime import timedelta
 
 from markupsafe import Markup
-from num2words import num2words
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
+
+from ..report.account_dunning_letter import amount_in_words
 
 _logger = logging.getLogger(__name__)
 
@@ -354,34 +355,7 @@ class AccountDunningSchedule(models.Model):
         self.ensure_one()
         amount = self.amount_total if amount is None else amount
         lang = self.partner_id.lang or self.env.lang or "en_US"
-        currency = self.currency_id.with_context(lang=lang)
-        units = int(amount)
-        cents = round((amount - units) * 10**currency.decimal_places)
-
-        def words(number):
-            for code in (lang, lang.split("_")[0], "en"):
-                try:
-                    return num2words(number, lang=code)
-                except NotImplementedError:
-                    continue
-            return str(number)
-
-        unit = (currency.currency_unit_label or currency.name or "").lower()
-        subunit = (currency.currency_subunit_label or "").lower()
-        if lang.startswith("fr") and currency.name == "EUR":
-            unit, subunit = "euros", "centimes"
-        env_lang = self.with_context(lang=lang).env
-        if not cents:
-            return env_lang._(
-                "%(units)s %(unit)s", units=words(units), unit=unit
-            ).strip()
-        return env_lang._(
-            "%(units)s %(unit)s and %(cents)s %(subunit)s",
-            units=words(units),
-            unit=unit,
-            cents=words(cents),
-            subunit=subunit,
-        ).strip()
+        return amount_in_words(amount, self.currency_id, lang)
 
     def _get_acceleration_notice_days(self):
         """Days of notice before acceleration against a private person (no

@@ -2,9 +2,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
+from ..wizards.account_dunning_followup_export import AGED_BUCKETS
 from .account_dunning_letter import amount_in_words
-
-AGE_BUCKETS = ((0, 0), (1, 30), (31, 60), (61, 90), (91, None))
 
 
 class ReportDunningStatement(models.AbstractModel):
@@ -36,14 +35,16 @@ class ReportDunningStatement(models.AbstractModel):
         statements = {}
         for partner in partners:
             items = []
-            buckets = [0.0] * len(AGE_BUCKETS)
+            buckets = [0.0] * len(AGED_BUCKETS)
             balance = 0.0
             for line in by_partner[partner.id]:
                 due = line.date_maturity or line.date
                 days = max((today - due).days, 0)
                 balance += line.amount_residual
-                for index, (low, high) in enumerate(AGE_BUCKETS):
-                    if days >= low and (high is None or days <= high):
+                for index, (_name, first, last) in enumerate(AGED_BUCKETS):
+                    if (first is None or days >= first) and (
+                        last is None or days <= last
+                    ):
                         buckets[index] += line.amount_residual
                         break
                 items.append(

@@ -1,3 +1,5 @@
+import subprocess
+import tempfile
 from datetime import date, datetime, time
 
 from freezegun import freeze_time
@@ -5,6 +7,30 @@ from freezegun import freeze_time
 from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+def pdf_text(raw):
+    """The text of a PDF as poppler reads it (what a person sees)."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+        pdf.write(raw)
+        pdf.flush()
+        return subprocess.run(
+            ["pdftotext", "-layout", pdf.name, "-"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+
+
+def pdf_pages(raw):
+    """Number of pages of a PDF (poppler's pdfinfo)."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+        pdf.write(raw)
+        pdf.flush()
+        info = subprocess.run(
+            ["pdfinfo", pdf.name], capture_output=True, check=True, text=True
+        ).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if "Pages" in line))
 
 
 class DunningCommon(AccountTestInvoicingCommon):

@@ -1,5 +1,3 @@
-import subprocess
-import tempfile
 from datetime import date, timedelta
 from unittest.mock import patch
 
@@ -7,30 +5,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.base.models.ir_actions_report import IrActionsReport
 
-from .common import DunningCommon
-
-
-def pdf_text(raw):
-    """The text of a PDF as poppler reads it (what a person sees)."""
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
-        pdf.write(raw)
-        pdf.flush()
-        return subprocess.run(
-            ["pdftotext", "-layout", pdf.name, "-"],
-            capture_output=True,
-            check=True,
-            text=True,
-        ).stdout
-
-
-def pdf_pages(raw):
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
-        pdf.write(raw)
-        pdf.flush()
-        info = subprocess.run(
-            ["pdfinfo", pdf.name], capture_output=True, check=True, text=True
-        ).stdout
-    return int(next(line.split()[-1] for line in info.splitlines() if "Pages" in line))
+from .common import DunningCommon, pdf_pages, pdf_text
 
 
 @tagged("post_install", "-at_install")

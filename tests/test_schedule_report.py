@@ -1,7 +1,5 @@
 import base64
 import shutil
-import subprocess
-import tempfile
 from datetime import date
 from unittest import skipIf
 
@@ -9,7 +7,7 @@ from freezegun import freeze_time
 
 from odoo.tests import Form, HttpCase, tagged
 
-from .common import DunningCommon
+from .common import DunningCommon, pdf_text
 
 
 @tagged("post_install", "-at_install")
@@ -43,16 +41,7 @@ class TestScheduleReport(DunningCommon, HttpCase):
         )
         self.assertEqual(report_type, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf_file:
-            pdf_file.write(pdf)
-            pdf_file.flush()
-            text = subprocess.run(
-                ["pdftotext", "-layout", pdf_file.name, "-"],
-                capture_output=True,
-                check=True,
-                text=True,
-            ).stdout
-        text = " ".join(text.split())  # one line, single spaces
+        text = " ".join(pdf_text(pdf).split())  # one line, single spaces
         self.assertIn("mille deux cents", text)
         self.assertIn(invoice.name, text)
         for day in ("15/04/2026", "15/05/2026", "15/06/2026", "15/07/2026"):
