@@ -23,3 +23,5 @@ from . import account_dunning_promise
 from . import account_dunning_dispute
 from . import res_partner_conversation
 from . import mail_template
+from . import mail_activity
+from . import bulk_insert

@@ -7,7 +7,6 @@ import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command
 from odoo.tools import SQL
 
 from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
@@ -56,7 +55,12 @@ class AccountDunningRun(models.Model):
     )
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
     state = fields.Selection(
-        [("draft", "Draft"), ("running", "Running"), ("done", "Done")],
+        [
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("sending", "Sending"),
+            ("done", "Done"),
+        ],
         default="draft",
         required=True,
         readonly=True,
@@ -239,18 +243,39 @@ class AccountDunningRun(models.Model):
         )
 
     def _count_remaining(self):
+        """Customers left to escalate plus reminders left to compose."""
         self.ensure_one()
         if self.state == "done":
             return 0
-        self.env.cr.execute(
-            self._candidate_partners_sql(
-                self._get_lead_days(), SQL("COUNT(DISTINCT m.commercial_partner_id)")
+        remaining = self._count_queued()
+        if self.state != "sending":
+            self.env.cr.execute(
+                self._candidate_partners_sql(
+                    self._get_lead_days(),
+                    SQL("COUNT(DISTINCT m.commercial_partner_id)"),
+                )
             )
+            remaining += self.env.cr.fetchone()[0]
+        return remaining
+
+    def _get_queued_domain(self):
+        """Reminders of the company waiting for their email or SMS, this run's
+        and any an interrupted night left behind."""
+        return [
+            ("company_id", "=", self.company_id.id),
+            ("state", "=", "queued"),
+            ("date", "<=", self.date),
+        ]
+
+    def _count_queued(self):
+        return self.env["account.dunning.action"].search_count(
+            self._get_queued_domain()
         )
-        return self.env.cr.fetchone()[0]
 
     def _process_batch(self, batch_size=None):
-        """Escalate the next batch of customers; return the actions created."""
+        """One unit of the run: escalate the next batch of customers, then
+        compose the emails and SMS it queued (once every customer is escalated,
+        only what is left to compose). Returns the actions created."""
         self.ensure_one()
         started = time.monotonic()
         if self.state == "draft":
@@ -266,6 +291,16 @@ class AccountDunningRun(models.Model):
             )
         self.env.flush_all()
         batch_size = batch_size or self._get_batch_size()
+        actions = self.env["account.dunning.action"]
+        if self.state == "running":
+            actions = self._escalate_batch(batch_size)
+        self._deliver_batch(batch_size)
+        self.write({"duration": self.duration + time.monotonic() - started})
+        return actions
+
+    def _escalate_batch(self, batch_size):
+        """Apply the rule to the next customers and record every reminder; the
+        emails and SMS are only queued, `_deliver_batch` composes them."""
         lead_days = self._get_lead_days()
         query = self._candidate_partners_sql(
             lead_days, SQL("DISTINCT m.commercial_partner_id")
@@ -281,14 +316,43 @@ class AccountDunningRun(models.Model):
             executed = actions.filtered(
                 lambda a: a.level_id.auto_execute and not a.level_id.is_formal_notice
             )
-            executed._execute()
+            executed.with_context(dunning_defer_delivery=True)._execute()
             vals.update(self._get_counters_vals(evaluation, actions))
             vals["cursor_partner_id"] = partner_ids[-1]
         if len(partner_ids) < batch_size:
-            vals.update({"state": "done", "end_datetime": fields.Datetime.now()})
-        vals["duration"] = self.duration + time.monotonic() - started
+            vals["state"] = "sending"
         self.write(vals)
         return actions
+
+    def _deliver_batch(self, batch_size):
+        """Compose the queued emails and SMS, a batch at a time; once every
+        customer is escalated, the run is done when none is left. A reminder
+        that cannot be composed fails alone, with the reason in the run's
+        errors. Returns the reminders delivered."""
+        queued = (
+            self.env["account.dunning.action"]
+            .with_context(mail_notrack=True)
+            .search(self._get_queued_domain(), order="id", limit=batch_size)
+        )
+        delivered = queued._deliver()
+        vals = {}
+        failed = queued.filtered(lambda a: a.state == "failed")
+        if failed:
+            vals.update(self._get_failure_vals(failed))
+        if self.state == "sending" and len(queued) < batch_size:
+            vals.update({"state": "done", "end_datetime": fields.Datetime.now()})
+        self.write(vals)
+        return delivered
+
+    def _get_failure_vals(self, failed):
+        errors = "\n".join(
+            f"{action.partner_id.display_name}: {action.error_message}"
+            for action in failed
+        )
+        return {
+            "failed_count": self.failed_count + len(failed),
+            "error_log": "\n".join(filter(None, [self.error_log, errors])),
+        }
 
     def _get_counters_vals(self, evaluation, actions):
         by_channel = defaultdict(int)
@@ -306,13 +370,8 @@ class AccountDunningRun(models.Model):
             + len(actions.filtered(lambda a: a.state == "draft")),
         }
         failed = actions.filtered(lambda a: a.state == "failed")
-        vals["failed_count"] = self.failed_count + len(failed)
         if failed:
-            errors = "\n".join(
-                f"{action.partner_id.display_name}: {action.error_message}"
-                for action in failed
-            )
-            vals["error_log"] = "\n".join(filter(None, [self.error_log, errors]))
+            vals.update(self._get_failure_vals(failed))
         for cause, count in evaluation["skipped"].items():
             vals[cause] = self[cause] + count
         return vals
@@ -343,6 +402,10 @@ class AccountDunningRun(models.Model):
             for policy in set(policy_by_partner.values())
             if policy
         }
+        steps_by_policy = {
+            policy_id: [(level, level.delay) for level in levels]
+            for policy_id, levels in levels_by_policy.items()
+        }
         taken = self._fetch_taken_slots(moves)
         balances = self._fetch_balances(moves_by_partner)
         last_dates = self._fetch_last_reminders(moves_by_partner)
@@ -355,9 +418,10 @@ class AccountDunningRun(models.Model):
                 partner_reasons[partner.id] = "skip_no_policy"
                 continue
             levels = levels_by_policy[policy.id]
+            steps = steps_by_policy[policy.id]
             targets = {}
             for move in partner_moves:
-                level = self._get_target_level(move, levels, date)
+                level = self._get_target_level(move, levels, date, steps)
                 if not level:
                     continue
                 cause = self._get_move_skip_cause(move, level, policy, date, taken)
@@ -506,11 +570,13 @@ class AccountDunningRun(models.Model):
         return {partner.id for (partner,) in rows}
 
     @api.model
-    def _get_target_level(self, move, levels, date):
+    def _get_target_level(self, move, levels, date, steps=None):
         """The next level after the invoice's current one, if it is due on `date`.
 
         Never more than one step per reminder. Pre-due levels (negative delay)
         only make sense before the due date, so an invoice already due skips them.
+        `steps`, the levels with their delays, spares reading them again for
+        each of a batch's invoices.
         """
         days = (date - move.invoice_date_due).days
         current = move.dunning_level_id
@@ -523,12 +589,13 @@ class AccountDunningRun(models.Model):
             ):
                 return None
             return notice or None
-        for level in levels:
-            if current and level.delay <= current.delay:
+        current_delay = current.delay if current else None
+        for level, delay in steps or [(level, level.delay) for level in levels]:
+            if current_delay is not None and delay <= current_delay:
                 continue
-            if level.delay < 0 and days >= 0:
+            if delay < 0 and days >= 0:
                 continue
-            return level if level.delay <= days else None
+            return level if delay <= days else None
         return None
 
     @api.model
@@ -583,9 +650,6 @@ class AccountDunningRun(models.Model):
             contacts = partner._get_dunning_recipients(level, targets)
             lines = [
                 {
-                    "company_id": self.company_id.id,
-                    "partner_id": partner.id,
-                    "date": self.date,
                     "move_id": move.id,
                     "level_id": move_level.id,
                     "currency_id": move.currency_id.id,
@@ -603,22 +667,18 @@ class AccountDunningRun(models.Model):
                     {
                         "company_id": self.company_id.id,
                         "partner_id": partner.id,
-                        "contact_ids": [Command.set(contacts.ids)],
+                        "contact_ids": contacts.ids,
                         "level_id": level.id,
                         "date": self.date,
                         "channel": channel,
-                        "state": "draft",
                         "user_id": partner._get_dunning_responsible().id,
-                        "run_id": self.id or False,
+                        "run_id": self.id,
                         "amount_due": proposal["amount_due"],
-                        "line_ids": [
-                            Command.create(dict(line, channel=channel))
-                            for line in lines
-                        ],
+                        "line_ids": lines,
                     }
                 )
         return (
             self.env["account.dunning.action"]
             .with_context(mail_create_nolog=True, mail_notrack=True)
-            .create(vals_list)
+            ._create_bulk(vals_list)
         )

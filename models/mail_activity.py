@@ -1,0 +1,82 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+
+from .bulk_insert import insert_columns, next_ids
+
+
+class MailActivity(models.Model):
+    _inherit = "mail.activity"
+
+    @api.model
+    def _dunning_create_calls(self, vals_list):
+        """Call tasks of a nightly run, on customers, in one INSERT.
+
+        What `create` does for such activities is done here for the whole
+        batch: the assignee follows the customer, and each assignee's activity
+        counter is refreshed once. There is no assignment notification, as with
+        `mail_activity_quick_update`. `vals_list` holds `res_id` (a partner),
+        `res_name`, `activity_type_id`, `summary`, `note` (built from escaped
+        values), `date_deadline` and `user_id`.
+        """
+        if not vals_list:
+            return self.browse()
+        cr = self.env.cr
+        self.flush_model()
+        ids = next_ids(cr, self._table, len(vals_list))
+        users = self.env["res.users"].browse({vals["user_id"] for vals in vals_list})
+        tz_by_user = {user.id: user.tz or None for user in users}
+        count = len(ids)
+        insert_columns(
+            cr,
+            self._table,
+            {
+                "id": (ids, "int4"),
+                "res_model_id": (
+                    [self.env["ir.model"]._get_id("res.partner")] * count,
+                    "int4",
+                ),
+                "res_model": (["res.partner"] * count, "varchar"),
+                **{
+                    name: ([vals[name] for vals in vals_list], sql_type)
+                    for name, sql_type in (
+                        ("res_id", "int4"),
+                        ("res_name", "varchar"),
+                        ("activity_type_id", "int4"),
+                        ("summary", "varchar"),
+                        ("note", "text"),
+                        ("date_deadline", "date"),
+                        ("user_id", "int4"),
+                    )
+                },
+                "user_tz": (
+                    [tz_by_user[vals["user_id"]] for vals in vals_list],
+                    "varchar",
+                ),
+                "automated": ([True] * count, "bool"),
+                "active": ([True] * count, "bool"),
+            },
+            self.env.uid,
+            cr.now(),
+        )
+        activities = self.browse(ids)
+        partners_by_user = defaultdict(set)
+        due_by_user = defaultdict(int)
+        today = fields.Date.context_today(self)
+        for vals in vals_list:
+            partners_by_user[vals["user_id"]].add(vals["res_id"])
+            if vals["date_deadline"] <= today:
+                due_by_user[vals["user_id"]] += 1
+        for user in users:
+            # sudo: the engine subscribes the assignee as mail.activity.create
+            # does, whatever the rights of the user running the job
+            self.env["res.partner"].browse(
+                partners_by_user[user.id]
+            ).sudo()._message_subscribe(partner_ids=user.partner_id.ids)
+            if due_by_user[user.id]:
+                user._bus_send(
+                    "mail.activity/updated",
+                    {"activity_created": True, "count_diff": due_by_user[user.id]},
+                )
+        self.env["res.partner"].invalidate_model(["activity_ids"])
+        return activities
