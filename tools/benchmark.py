@@ -118,10 +118,15 @@ CONTEXT = {
 # such method.  Times are inclusive.
 PHASES = [
     ("account.dunning.run", "_process_batch"),
+    ("account.dunning.run", "_escalate_batch"),
     ("account.dunning.run", "_evaluate"),
     ("account.dunning.run", "_create_actions"),
+    ("account.dunning.action", "_create_bulk"),
     ("account.dunning.action", "_execute"),
     ("account.dunning.action", "_execute_email"),
+    ("account.dunning.run", "_deliver_batch"),
+    ("account.dunning.action", "_deliver"),
+    ("account.dunning.action", "_compose_emails"),
     ("mail.template", "send_mail_batch"),
     ("account.dunning.action", "_attach_invoice_pdfs"),
     ("account.dunning.action", "_compute_move_ids"),
@@ -129,11 +134,16 @@ PHASES = [
     ("account.dunning.action", "_execute_call"),
     ("account.dunning.action", "_get_summary_html"),
     ("account.dunning.action", "_execute_sms"),
+    ("account.dunning.action", "_compose_sms"),
     ("account.dunning.action", "_apply_levels"),
     ("account.dunning.action", "_log_in_chatter"),
     ("account.dunning.run", "_get_counters_vals"),
 ]
 BATCH_KEY = "account.dunning.run._process_batch"
+# The two parts of a run: deciding and recording every reminder (letters, calls
+# and invoice levels included), then composing the queued emails and SMS.
+ESCALATION_KEY = "account.dunning.run._escalate_batch"
+DELIVERY_KEY = "account.dunning.run._deliver_batch"
 
 
 def say(message):
@@ -1336,6 +1346,11 @@ def machine_line():
     )
 
 
+def fmt_phase(res, key):
+    _calls, seconds, queries = res["phases"].get(key, (0, 0.0, 0))
+    return f"{seconds:.2f} ({queries})"
+
+
 def fmt_mb(value):
     return f"{value:.0f}" if value is not None else "n/a"
 
@@ -1374,6 +1389,8 @@ def report_summary(args, results, pg_version):
         "CPU s",
         "SQL s",
         "queries",
+        "escalation s (queries)",
+        "emails/SMS s (queries)",
         "q/batch",
         "q/action",
         "batches",
@@ -1399,6 +1416,8 @@ def report_summary(args, results, pg_version):
                 f"{res['cpu_seconds']:.1f}",
                 f"{res['sql_seconds']:.1f}",
                 res["queries"],
+                fmt_phase(res, ESCALATION_KEY),
+                fmt_phase(res, DELIVERY_KEY),
                 f"{res['queries'] / batches:.0f}",
                 f"{res['queries'] / (res['action_count'] or 1):.2f}",
                 res["batch_count"],
@@ -1416,7 +1435,10 @@ def report_summary(args, results, pg_version):
     print_table(headers, rows)
     say(
         "(invoices/customers = read by the run: open invoices due by the horizon; "
-        "seconds = wall clock; CPU s = this process (Python); SQL s = time spent "
+        "seconds = wall clock; escalation = deciding and recording every reminder, "
+        "letters, calls and invoice levels included; emails/SMS = composing the "
+        "queued ones into Odoo's mail and SMS queues (not their delivery); "
+        "CPU s = this process (Python); SQL s = time spent "
         "in cursor.execute (PostgreSQL + network); when the machine is loaded, "
         "CPU s + SQL s stay closer to the truth than the wall clock; peak RSS = "
         "VmHWM reset just before the run; process ru_maxrss "
