@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, get_lang
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
-from .bulk_insert import insert_columns, next_ids, null
+from .bulk_insert import insert_columns, next_ids, null, update_column, update_records
 
 _logger = logging.getLogger(__name__)
 
@@ -21,13 +21,26 @@ CHANNELS = [
     ("letter", "Letter"),
     ("call", "Phone call"),
 ]
+STATES = [
+    ("draft", "To confirm"),
+    ("queued", "Queued"),
+    ("to_send", "To print"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
 # States in which a reminder counts: it was sent, or is waiting to be printed.
 VALIDATED_STATES = ("to_send", "done")
 # States in which a reminder holds its (invoice, level, channel) slot.
 ACTIVE_STATES = ("draft", "queued", "to_send", "done")
-# Channels whose message is composed after the decision, batch by batch
-# (`_deliver`): the nightly job records every reminder first.
-QUEUED_CHANNELS = ("email", "sms")
+# State of a reminder once validated, by channel: emails and SMS wait to be
+# composed (`_deliver`), letters to be printed, calls are scheduled at once.
+VALIDATED_STATE_BY_CHANNEL = {
+    "email": "queued",
+    "sms": "queued",
+    "letter": "to_send",
+    "call": "done",
+}
 LETTER_REPORT = "account_dunning.action_report_dunning_letter"
 
 
@@ -41,6 +54,10 @@ ACTION_BULK_COLUMNS = [
     ("user_id", "int4"),
     ("run_id", "int4"),
     ("amount_due", "numeric"),
+    ("error_message", "text"),
+    ("validated_date", "timestamp"),
+    ("validated_by_id", "int4"),
+    ("activity_id", "int4"),
 ]
 LINE_BULK_COLUMNS = [
     ("move_id", "int4"),
@@ -104,14 +121,7 @@ class AccountDunningAction(models.Model):
     date = fields.Date(required=True, index=True, readonly=True)
     channel = fields.Selection(CHANNELS, required=True, readonly=True)
     state = fields.Selection(
-        [
-            ("draft", "To confirm"),
-            ("queued", "Queued"),
-            ("to_send", "To print"),
-            ("done", "Done"),
-            ("failed", "Failed"),
-            ("cancelled", "Cancelled"),
-        ],
+        STATES,
         default="draft",
         required=True,
         index=True,
@@ -185,6 +195,12 @@ class AccountDunningAction(models.Model):
     # ------------------------------------------------------------
     # CRUD METHODS
     # ------------------------------------------------------------
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "state" in vals:
+            self._copy_state_to_lines(vals["state"])
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent(self):
@@ -308,18 +324,44 @@ class AccountDunningAction(models.Model):
         One failing customer (no address, template error) fails its own action
         with the reason, never the batch.
         """
-        executors = {
-            "email": self._execute_email,
-            "sms": self._execute_sms,
-            "letter": self._execute_letter,
-            "call": self._execute_call,
+        reasons = {
+            action: self._get_unreachable_reason(
+                action.channel, action.partner_id, action.contact_ids
+            )
+            for action in self
         }
-        for channel, actions in self.grouped("channel").items():
-            executors[channel](actions)
-        accepted = self.filtered(lambda a: a.state != "failed")
-        accepted.write(
-            {"validated_date": fields.Datetime.now(), "validated_by_id": self.env.uid}
+        for reason, actions in self.grouped(reasons.get).items():
+            if reason:
+                actions._fail(reason)
+        reachable = self.browse([action.id for action in self if not reasons[action]])
+        calls = reachable.filtered(lambda a: a.channel == "call")
+        formats = DunningFormats(self.env)
+        activities = self.env["mail.activity"]._dunning_create_calls(
+            [
+                self._prepare_call_activity_vals(
+                    action.partner_id,
+                    action.level_id,
+                    action.date,
+                    action.user_id.id,
+                    action._get_summary_html(formats),
+                )
+                for action in calls
+            ]
         )
+        update_column(calls, "activity_id", activities.ids)
+        for state, actions in reachable.grouped(
+            lambda a: VALIDATED_STATE_BY_CHANNEL[a.channel]
+        ).items():
+            actions._set_state(state)
+        accepted = self.filtered(lambda a: a.state != "failed")
+        vals = {
+            "validated_date": fields.Datetime.now(),
+            "validated_by_id": self.env.uid,
+        }
+        if self.env.context.get("mail_notrack"):
+            update_records(accepted, vals)
+        else:
+            accepted.write(vals)
         validated = accepted.filtered(lambda a: a.state in VALIDATED_STATES)
         validated._apply_levels()
         validated._log_in_chatter()
@@ -342,13 +384,14 @@ class AccountDunningAction(models.Model):
 
     @api.model
     def _create_bulk(self, vals_list):
-        """Create draft reminders with their invoices and recipients in three
+        """Create reminders with their invoices and recipients in three
         INSERTs: the nightly job creates them by the thousand, and the ORM's
         create (one mail thread per record, one batch of line INSERTs per
         action) was a quarter of a run. `vals_list` holds plain values:
-        `contact_ids` as a list of ids, `line_ids` as a list of dicts; no
-        follower, no creation message, no tracking, as the ORM path did with
-        `mail_create_nolog` and `mail_notrack`.
+        `contact_ids` as a list of ids, `line_ids` as a list of dicts, `state`
+        (draft by default; the lines take it too); no follower, no creation
+        message, no tracking, as the ORM path did with `mail_create_nolog` and
+        `mail_notrack`.
         """
         if not vals_list:
             return self.browse()
@@ -367,7 +410,10 @@ class AccountDunningAction(models.Model):
                     name: ([null(vals.get(name)) for vals in vals_list], sql_type)
                     for name, sql_type in ACTION_BULK_COLUMNS
                 },
-                "state": (["draft"] * len(ids), "varchar"),
+                "state": (
+                    [vals.get("state", "draft") for vals in vals_list],
+                    "varchar",
+                ),
             },
             uid,
             now,
@@ -395,7 +441,7 @@ class AccountDunningAction(models.Model):
             "account_dunning_action_line",
             {
                 "action_id": ([row[0] for row in lines], "int4"),
-                "state": (["draft"] * len(lines), "varchar"),
+                "state": ([row[1].get("state", "draft") for row in lines], "varchar"),
                 **{
                     name: ([row[1][name] for row in lines], sql_type)
                     for name, sql_type in (
@@ -418,15 +464,37 @@ class AccountDunningAction(models.Model):
         self.env["account.move"].invalidate_model(["dunning_action_line_ids"])
         return self.browse(ids)
 
-    def _fail(self, message):
-        self.write({"state": "failed", "error_message": message})
-
-    def _execute_email(self, actions):
-        missing = actions.filtered(
-            lambda a: not any(contact.email for contact in a.contact_ids)
+    def _copy_state_to_lines(self, state):
+        """The lines carry their reminder's state (the unique index on invoice ×
+        level × channel depends on it): one UPDATE for the whole recordset,
+        where a stored related field wrote them a hundred rows at a time."""
+        if not self.ids:
+            return
+        lines = self.env["account.dunning.action.line"]
+        lines.flush_model(["state"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_dunning_action_line SET state = %s"
+                " WHERE action_id IN %s AND state != %s",
+                state,
+                tuple(self.ids),
+                state,
+            )
         )
-        missing._fail(_("No email address for this customer."))
-        (actions - missing).state = "queued"
+        lines.invalidate_model(["state"])
+
+    def _set_state(self, state, **vals):
+        """State changes of the engine, on thousands of reminders at a time: one
+        UPDATE for the reminders, one for their lines. A tracked change (a user
+        confirming reminders) goes through write() and its chatter tracking."""
+        if not self.env.context.get("mail_notrack"):
+            self.write(dict(vals, state=state))
+            return
+        update_records(self, dict(vals, state=state))
+        self._copy_state_to_lines(state)
+
+    def _fail(self, message):
+        self._set_state("failed", error_message=message)
 
     def _compose_emails(self, actions):
         for level, level_actions in actions.grouped("level_id").items():
@@ -441,9 +509,8 @@ class AccountDunningAction(models.Model):
             sent = level_actions.browse(
                 [action.id for action in level_actions if action.id in mail_by_action]
             )
-            for action in sent:
-                action.mail_id = mail_by_action[action.id]
-            sent.state = "done"
+            update_column(sent, "mail_id", [mail_by_action[a.id].id for a in sent])
+            sent._set_state("done")
             if level.attach_invoices:
                 sent._attach_invoice_pdfs()
 
@@ -452,14 +519,24 @@ class AccountDunningAction(models.Model):
         kept when the invoice was sent, else one rendered now (one wkhtmltopdf
         call for all the invoices missing one)."""
         pdfs = self._get_invoice_pdfs(self.move_ids)
-        for action in self:
-            attachments = self.env["ir.attachment"].union(
-                *(pdfs[move.id] for move in action.move_ids if move.id in pdfs)
-            )
-            if attachments:
-                action.mail_id.attachment_ids = [
-                    Command.link(a.id) for a in attachments
-                ]
+        links = {
+            (action.mail_id.mail_message_id.id, pdfs[move.id].id)
+            for action in self
+            for move in action.move_ids
+            if move.id in pdfs
+        }
+        # one INSERT for the batch (the ORM links them one email at a time)
+        self.env["mail.message"].flush_model(["attachment_ids"])
+        insert_columns(
+            self.env.cr,
+            "message_attachment_rel",
+            {
+                "message_id": ([link[0] for link in links], "int4"),
+                "attachment_id": ([link[1] for link in links], "int4"),
+            },
+        )
+        self.env["mail.message"].invalidate_model(["attachment_ids"])
+        self.env["mail.mail"].invalidate_model(["attachment_ids"])
 
     @api.model
     def _get_invoice_pdfs(self, moves):
@@ -506,11 +583,6 @@ class AccountDunningAction(models.Model):
                 action._fail(_("The email could not be prepared: %s", error))
         return mail_by_action
 
-    def _execute_sms(self, actions):
-        missing = actions.filtered(lambda a: not a._get_sms_contact())
-        missing._fail(_("No mobile phone number for this customer."))
-        (actions - missing).state = "queued"
-
     def _get_sms_contact(self):
         self.ensure_one()
         return next(
@@ -535,40 +607,85 @@ class AccountDunningAction(models.Model):
                 )
             ordered |= level_actions
         sms_records = self.env["sms.sms"].sudo().create(vals_list)
-        for action, sms in zip(ordered, sms_records, strict=True):
-            action.sms_id = sms
-        ordered.state = "done"
+        update_column(ordered, "sms_id", sms_records.ids)
+        ordered._set_state("done")
 
-    def _execute_letter(self, actions):
-        missing = actions.filtered(
-            lambda a: not (
-                a.partner_id.street and a.partner_id.city and a.partner_id.zip
-            )
-        )
-        missing._fail(_("No complete postal address for this customer."))
-        (actions - missing).state = "to_send"
+    @api.model
+    def _get_unreachable_reason(self, channel, partner, contacts):
+        """Why a reminder through `channel` cannot leave, else None."""
+        if channel == "email" and not any(contact.email for contact in contacts):
+            return _("No email address for this customer.")
+        if channel == "sms" and not any(
+            contact.phone_sanitized or contact.mobile for contact in contacts
+        ):
+            return _("No mobile phone number for this customer.")
+        if channel == "letter" and not (
+            partner.street and partner.city and partner.zip
+        ):
+            return _("No complete postal address for this customer.")
+        return None
 
-    def _execute_call(self, actions):
-        call_type = self.env.ref("mail.mail_activity_data_call")
+    @api.model
+    def _prepare_call_activity_vals(self, partner, level, date, user_id, note):
+        return {
+            "res_id": partner.id,
+            "res_name": partner.display_name,
+            "activity_type_id": level.activity_type_id.id
+            or self.env["ir.model.data"]._xmlid_to_res_id(
+                "mail.mail_activity_data_call"
+            ),
+            "summary": self.env._("Dunning call: %(level)s", level=level.name),
+            "note": note,
+            "date_deadline": date,
+            "user_id": user_id or self.env.uid,
+        }
+
+    @api.model
+    def _validate_vals(self, vals_list):
+        """Validate reminders before they are created (nightly job): each gets
+        the state it would reach through `_execute`, or fails with the reason,
+        and call tasks are created first, so that reminders and lines are
+        written once, in their final state."""
+        now = fields.Datetime.now()
         formats = DunningFormats(self.env)
-        vals_list = [
-            {
-                "res_id": action.partner_id.id,
-                "res_name": action.partner_id.display_name,
-                "activity_type_id": (action.level_id.activity_type_id or call_type).id,
-                "summary": self.env._(
-                    "Dunning call: %(level)s", level=action.level_id.name
-                ),
-                "note": action._get_summary_html(formats),
-                "date_deadline": action.date,
-                "user_id": action.user_id.id or self.env.uid,
-            }
-            for action in actions
-        ]
-        activities = self.env["mail.activity"]._dunning_create_calls(vals_list)
-        for action, activity in zip(actions, activities, strict=True):
-            action.activity_id = activity
-        actions.state = "done"
+        Partner = self.env["res.partner"]
+        Level = self.env["account.dunning.level"]
+        calls = []
+        for vals in vals_list:
+            partner = Partner.browse(vals["partner_id"])
+            reason = self._get_unreachable_reason(
+                vals["channel"], partner, Partner.browse(vals["contact_ids"])
+            )
+            if reason:
+                vals.update(state="failed", error_message=reason)
+                continue
+            vals.update(
+                state=VALIDATED_STATE_BY_CHANNEL[vals["channel"]],
+                validated_date=now,
+                validated_by_id=self.env.uid,
+            )
+            if vals["channel"] == "call":
+                calls.append(vals)
+        activities = self.env["mail.activity"]._dunning_create_calls(
+            [
+                self._prepare_call_activity_vals(
+                    Partner.browse(vals["partner_id"]),
+                    Level.browse(vals["level_id"]),
+                    vals["date"],
+                    vals["user_id"],
+                    self._format_summary_html(
+                        formats,
+                        vals["amount_due"],
+                        self.env["res.company"].browse(vals["company_id"]).currency_id,
+                        vals["line_ids"],
+                    ),
+                )
+                for vals in calls
+            ]
+        )
+        for vals, activity_id in zip(calls, activities.ids, strict=True):
+            vals["activity_id"] = activity_id
+        return vals_list
 
     def _apply_levels(self):
         """Record on the invoices the level they reached (set-based, no ORM write on
@@ -793,15 +910,37 @@ class AccountDunningAction(models.Model):
     def _get_summary_html(self, formats=None):
         """Invoices of the reminder as an HTML table (call notes, letters)."""
         self.ensure_one()
-        formats = formats or DunningFormats(self.env)
+        return self._format_summary_html(
+            formats or DunningFormats(self.env),
+            self.amount_due,
+            self.currency_id,
+            [
+                {
+                    "move_id": line.move_id.id,
+                    "date_due": line.date_due,
+                    "amount_residual": line.amount_residual,
+                    "currency_id": line.currency_id.id,
+                }
+                for line in self.line_ids
+            ],
+        )
+
+    @api.model
+    def _format_summary_html(self, formats, amount_due, currency, lines):
+        """The summary table from plain values: `lines` are dicts with
+        `move_id`, `date_due`, `amount_residual` and `currency_id`."""
+        Move = self.env["account.move"]
+        currencies = self.env["res.currency"]
         rows = Markup().join(
             Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>")
             % (
-                line.move_id.name,
-                formats.date(line.date_due),
-                formats.amount(line.amount_residual, line.currency_id),
+                Move.browse(line["move_id"]).name,
+                formats.date(line["date_due"]),
+                formats.amount(
+                    line["amount_residual"], currencies.browse(line["currency_id"])
+                ),
             )
-            for line in self.line_ids
+            for line in lines
         )
         header = formats.text(
             "summary_header",
@@ -812,7 +951,7 @@ class AccountDunningAction(models.Model):
             "summary_amount", lambda: self.env._("Amount due: %(amount)s")
         )
         return Markup("<p>%s</p><table class='table table-sm'>%s%s</table>") % (
-            amount % {"amount": formats.amount(self.amount_due, self.currency_id)},
+            amount % {"amount": formats.amount(amount_due, currency)},
             header,
             rows,
         )
@@ -880,9 +1019,10 @@ class AccountDunningActionLine(models.Model):
     )
     level_id = fields.Many2one("account.dunning.level", required=True, index=True)
     # Copies of the action's fields, written with the line in one INSERT (stored
-    # related fields would cost an UPDATE per batch of lines on large runs).
+    # related fields would cost an UPDATE per batch of lines on large runs);
+    # the action's write() keeps `state` in step.
     channel = fields.Selection(CHANNELS, required=True)
-    state = fields.Selection(related="action_id.state", store=True)
+    state = fields.Selection(STATES, required=True, default="draft", readonly=True)
     date = fields.Date(required=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
     partner_id = fields.Many2one("res.partner", required=True, index=True)
@@ -903,6 +1043,7 @@ class AccountDunningActionLine(models.Model):
             if not action:
                 continue
             vals.setdefault("channel", action.channel)
+            vals.setdefault("state", action.state)
             vals.setdefault("date", action.date)
             vals.setdefault("company_id", action.company_id.id)
             vals.setdefault("partner_id", action.partner_id.id)

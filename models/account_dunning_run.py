@@ -312,11 +312,23 @@ class AccountDunningRun(models.Model):
         if partner_ids:
             partners = self.env["res.partner"].browse(partner_ids)
             evaluation = self._evaluate(partners)
-            actions = self._create_actions(evaluation["proposals"])
-            executed = actions.filtered(
-                lambda a: a.level_id.auto_execute and not a.level_id.is_formal_notice
+            Action = self.env["account.dunning.action"].with_context(
+                mail_create_nolog=True, mail_notrack=True
             )
-            executed.with_context(dunning_defer_delivery=True)._execute()
+            vals_list = self._prepare_actions_vals(evaluation["proposals"])
+            # automatic levels are validated as they are created, each reminder
+            # and line written once in its final state
+            Action._validate_vals(
+                [
+                    action_vals
+                    for action_vals in vals_list
+                    if self._is_executed_at_once(action_vals["level_id"])
+                ]
+            )
+            actions = Action._create_bulk(vals_list)
+            validated = actions.filtered(lambda a: a.state in VALIDATED_STATES)
+            validated._apply_levels()
+            validated._log_in_chatter()
             vals.update(self._get_counters_vals(evaluation, actions))
             vals["cursor_partner_id"] = partner_ids[-1]
         if len(partner_ids) < batch_size:
@@ -640,6 +652,19 @@ class AccountDunningRun(models.Model):
         return None
 
     def _create_actions(self, proposals):
+        """Draft reminders for the proposals (the "Relancer" wizard validates
+        them with `_execute`)."""
+        return (
+            self.env["account.dunning.action"]
+            .with_context(mail_create_nolog=True, mail_notrack=True)
+            ._create_bulk(self._prepare_actions_vals(proposals))
+        )
+
+    def _is_executed_at_once(self, level_id):
+        level = self.env["account.dunning.level"].browse(level_id)
+        return level.auto_execute and not level.is_formal_notice
+
+    def _prepare_actions_vals(self, proposals):
         """One action per customer and channel, listing every invoice that reaches
         a level that day; the tone (level) is the highest one reached."""
         vals_list = []
@@ -677,8 +702,4 @@ class AccountDunningRun(models.Model):
                         "line_ids": lines,
                     }
                 )
-        return (
-            self.env["account.dunning.action"]
-            .with_context(mail_create_nolog=True, mail_notrack=True)
-            ._create_bulk(vals_list)
-        )
+        return vals_list
