@@ -725,14 +725,35 @@ class AccountDunningAction(models.Model):
         one INSERT. The bodies are built here from escaped values, so the
         HTML sanitizer of mail.message (most of the cost of tens of thousands
         of notes through the ORM) would have nothing to clean."""
+        if not self:
+            return
         partner_bodies = {}
         move_bodies = {}
         formats = DunningFormats(self.env)
+        # the invoices of every reminder in one query (their names are all
+        # the note needs; move_ids would load every line and invoice field)
+        self.env["account.dunning.action.line"].flush_model(["action_id", "move_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.action_id, l.move_id, m.name
+                  FROM account_dunning_action_line l
+                  JOIN account_move m ON m.id = l.move_id
+                 WHERE l.action_id IN %s
+              ORDER BY l.action_id, l.date_due, l.id
+                """,
+                tuple(self.ids),
+            )
+        )
+        moves_by_action = defaultdict(list)
+        for action_id, move_id, name in self.env.cr.fetchall():
+            moves_by_action[action_id].append((move_id, name))
         for action in self:
-            body = action._get_log_body(formats)
+            moves = moves_by_action[action.id]
+            body = action._get_log_body(formats, [name for _id, name in moves])
             partner_bodies.setdefault(action.partner_id.id, []).append(body)
-            for move in action.move_ids:
-                move_bodies.setdefault(move.id, []).append(body)
+            for move_id, _name in moves:
+                move_bodies.setdefault(move_id, []).append(body)
         models_, res_ids, bodies = [], [], []
         for model, by_record in (
             ("res.partner", partner_bodies),
@@ -886,9 +907,11 @@ class AccountDunningAction(models.Model):
         self.env["mail.message"].create(messages)
         actions.filtered(lambda a: a.state == "to_send").state = "done"
 
-    def _get_log_body(self, formats=None):
+    def _get_log_body(self, formats=None, move_names=None):
         self.ensure_one()
         formats = formats or DunningFormats(self.env)
+        if move_names is None:
+            move_names = self.move_ids.mapped("name")
         pattern = formats.text(
             "log",
             lambda: self.env._(
@@ -902,8 +925,8 @@ class AccountDunningAction(models.Model):
                 "level": self.level_id.name,
                 "channel": formats.selection(self, "channel").lower(),
                 "state": formats.selection(self, "state").lower(),
-                "invoices": ", ".join(self.move_ids.mapped("name")),
-                "amount": formats.amount(self.amount_due, self.currency_id),
+                "invoices": ", ".join(move_names),
+                "amount": formats.amount(self.amount_due, self.company_id.currency_id),
             }
         )
 
