@@ -315,11 +315,12 @@ class AccountDunningAction(models.Model):
     # ------------------------------------------------------------
 
     def _execute(self):
-        """Validate the reminders: letters wait to be printed, calls become
-        activities, emails and SMS are queued, then composed by `_deliver` (at
-        once, or batch by batch after the escalation when the context has
-        `dunning_defer_delivery`). An invoice moves up as soon as its reminder is
-        printed, scheduled or in Odoo's mail queue.
+        """Validate reminders (a user confirming them, the "Relancer" wizard):
+        letters wait to be printed, calls become activities, emails and SMS are
+        composed at once by `_deliver`. An invoice moves up as soon as its
+        reminder is printed, scheduled or in Odoo's mail queue. (The nightly job
+        validates its automatic reminders before creating them:
+        `_validate_vals`.)
 
         One failing customer (no address, template error) fails its own action
         with the reason, never the batch.
@@ -365,10 +366,7 @@ class AccountDunningAction(models.Model):
         validated = accepted.filtered(lambda a: a.state in VALIDATED_STATES)
         validated._apply_levels()
         validated._log_in_chatter()
-        queued = accepted - validated
-        if queued and not self.env.context.get("dunning_defer_delivery"):
-            validated |= queued._deliver()
-        return validated
+        return validated | (accepted - validated)._deliver()
 
     def _deliver(self):
         """Compose queued emails and SMS into Odoo's mail and SMS queues, then

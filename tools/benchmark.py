@@ -26,8 +26,11 @@ Usage::
 3. Measures ``run.action_run()`` as of the run date in a fresh transaction:
    wall clock, SQL queries (``cr.sql_log_count``, which Odoo 18 increments on
    every ``Cursor.execute``), peak RSS of the process during the run (VmHWM,
-   reset before the run) and the run's counters; time and queries per engine
-   step (email rendering = ``mail.template.send_mail_batch``) and per batch; the
+   reset before the run) and the run's counters; the two parts of the run
+   apart (escalation = ``_escalate_batch``: deciding and recording every
+   reminder; emails/SMS = ``_deliver_batch``: composing the queued ones);
+   time and queries per engine step (email rendering =
+   ``mail.template.send_mail_batch``) and per batch; the
    most repeated query shapes.  The transaction is rolled back (``--keep``
    commits it), so the benchmark can be re-run on the same data.  A second
    measurement runs with the email levels switched to letter only, which
