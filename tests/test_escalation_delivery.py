@@ -151,3 +151,33 @@ class TestEscalationDelivery(DunningCommon):
         large = queries_for(30, day + timedelta(days=1))
         self.assertLess(large - small, 10, (small, large))
         self.assertLess(large, 90, large)
+
+    def test_cancelled_or_retried_reminder_frees_or_takes_its_level(self):
+        """The lines follow their reminder's state: a cancelled reminder frees
+        the invoice's level for the next run, a failed one put back in the
+        queue holds it again."""
+        invoice = self._create_invoice(self.customer, self.due)
+        invoice.dunning_level_id = self.level_last_call
+        run = self._run(self.due + timedelta(days=30))
+        notice = run.action_ids
+        self.assertTrue(notice.is_formal_notice)
+        self.assertEqual(notice.line_ids.state, "draft")
+        notice.action_cancel()
+        self.assertEqual(notice.line_ids.state, "cancelled")
+        again = self._run(self.due + timedelta(days=31)).action_ids
+        self.assertEqual(again.level_id, self.level_notice, "the slot was freed")
+        self.assertEqual(again.line_ids.move_id, invoice)
+        # a formal notice that fails (no address) holds nothing; put back in
+        # the queue once the address is fixed, it holds the level again
+        self.customer.street = False
+        again.action_validate()
+        self.assertEqual(again.state, "failed")
+        self.assertEqual(again.line_ids.state, "failed")
+        self.assertEqual(invoice.dunning_level_id, self.level_last_call)
+        self.customer.street = "12 rue des Lilas"
+        again.action_retry()
+        self.assertEqual(again.line_ids.state, "draft")
+        again.action_validate()
+        self.assertEqual(again.state, "to_send")
+        self.assertEqual(again.line_ids.state, "to_send")
+        self.assertEqual(invoice.dunning_level_id, self.level_notice)
