@@ -350,23 +350,15 @@ class AccountDunningAction(models.Model):
             ]
         )
         update_column(calls, "activity_id", activities.ids)
+        now = fields.Datetime.now()
         for state, actions in reachable.grouped(
             lambda a: VALIDATED_STATE_BY_CHANNEL[a.channel]
         ).items():
-            actions._set_state(state)
-        accepted = self.filtered(lambda a: a.state != "failed")
-        vals = {
-            "validated_date": fields.Datetime.now(),
-            "validated_by_id": self.env.uid,
-        }
-        if self.env.context.get("mail_notrack"):
-            update_records(accepted, vals)
-        else:
-            accepted.write(vals)
-        validated = accepted.filtered(lambda a: a.state in VALIDATED_STATES)
+            actions._set_state(state, validated_date=now, validated_by_id=self.env.uid)
+        validated = reachable.filtered(lambda a: a.state in VALIDATED_STATES)
         validated._apply_levels()
         validated._log_in_chatter()
-        return validated | (accepted - validated)._deliver()
+        return validated | (reachable - validated)._deliver()
 
     def _deliver(self):
         """Compose queued emails and SMS into Odoo's mail and SMS queues, then
