@@ -1,7 +1,9 @@
 from datetime import timedelta
 
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import format_amount, format_date, mute_logger
+
+from odoo.addons.account_dunning.models.account_dunning_action import DunningFormats
 
 from .common import DunningCommon
 
@@ -181,3 +183,18 @@ class TestEscalationDelivery(DunningCommon):
         self.assertEqual(again.state, "to_send")
         self.assertEqual(again.line_ids.state, "to_send")
         self.assertEqual(invoice.dunning_level_id, self.level_notice)
+
+    def test_batch_formats_read_as_odoo_formats(self):
+        """The notes of a run format dates and amounts once per batch: the text
+        is Odoo's own, in French and in English."""
+        currency = self.company.currency_id
+        for lang in ("fr_FR", "en_US"):
+            self.env["res.lang"]._activate_lang(lang)
+            env = self.env(context=dict(self.env.context, lang=lang))
+            formats = DunningFormats(env)
+            for amount in (0.0, 1.5, -1234.567, 1234567.891):
+                self.assertEqual(
+                    formats.amount(amount, currency),
+                    format_amount(env, amount, currency),
+                )
+            self.assertEqual(formats.date(self.due), format_date(env, self.due))
