@@ -7,6 +7,12 @@ by the thousand, with values it has already computed and checked.
 
 from odoo.tools import SQL
 
+# Types whose values are written in an array literal without quotes: str() of
+# an int, a float or a Decimal, and of a date or a datetime (quoted for the
+# space), is what PostgreSQL reads.
+NUMBER_TYPES = {"int4", "int8", "numeric", "float8"}
+DATE_TYPES = {"date", "timestamp"}
+
 
 def null(value):
     """The ORM's False for an empty many2one or date is NULL in SQL."""
@@ -25,6 +31,28 @@ def next_ids(cr, table, count):
         )
     )
     return [row[0] for row in cr.fetchall()]
+
+
+def array_literal(values, sql_type=None):
+    """A PostgreSQL array literal of plain values ('{1,NULL,"a b"}'): one text
+    parameter that the server parses in one go. psycopg2 would send a list as
+    ARRAY[...] of one quoted and cast literal per element, which costs more
+    than the INSERT itself at tens of thousands of rows. Numbers and dates are
+    written as they are, other values as quoted text."""
+    if sql_type in NUMBER_TYPES:
+        items = ("NULL" if value is None else str(value) for value in values)
+    elif sql_type in DATE_TYPES:
+        items = ("NULL" if value is None else f'"{value}"' for value in values)
+    elif sql_type == "bool":
+        items = ("NULL" if value is None else "tf"[not value] for value in values)
+    else:
+        items = (
+            "NULL"
+            if value is None
+            else '"{}"'.format(str(value).replace("\\", "\\\\").replace('"', '\\"'))
+            for value in values
+        )
+    return "{" + ",".join(items) + "}"
 
 
 def insert_columns(cr, table, columns, uid=None, now=None):
@@ -47,7 +75,7 @@ def insert_columns(cr, table, columns, uid=None, now=None):
             SQL.identifier(table),
             SQL(", ").join(SQL.identifier(name) for name in columns),
             SQL(", ").join(
-                SQL("%s::%s[]", values, SQL(sql_type))
+                SQL("%s::%s[]", array_literal(values, sql_type), SQL(sql_type))
                 for values, sql_type in columns.values()
             ),
         )
@@ -92,8 +120,8 @@ def update_column(records, fname, values, sql_type="int4"):
             """,
             table=SQL.identifier(records._table),
             column=SQL.identifier(fname),
-            ids=list(records.ids),
-            values=[null(value) for value in values],
+            ids=array_literal(records.ids, "int4"),
+            values=array_literal([null(value) for value in values], sql_type),
             type=SQL(sql_type),
         )
     )
