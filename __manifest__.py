@@ -2,7 +2,7 @@
     "name": "Relances clients (Dunning)",
     "summary": "Amicable collection of unpaid customer invoices: reminders by email, "
     "letter, SMS and phone call, escalating up to the formal notice",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/account-dunning/account_dunning",
     "author": "account_dunning developers",

@@ -2,6 +2,7 @@ from . import account_dunning_role
 from . import account_dunning_policy
 from . import account_dunning_level
 from . import account_dunning_action
+from . import account_dunning_move_state
 from . import account_dunning_run
 from . import account_move
 from . import res_company

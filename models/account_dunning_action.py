@@ -1,3 +1,4 @@
+import ast
 import io
 import logging
 import re
@@ -8,10 +9,19 @@ from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date, get_lang
+from odoo.tools import SQL, float_round, format_date, get_lang
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
-from .bulk_insert import insert_columns, next_ids, null, update_column, update_records
+from odoo.addons.base.models.res_lang import intersperse
+
+from .bulk_insert import (
+    array_literal,
+    insert_columns,
+    next_ids,
+    null,
+    update_column,
+    update_records,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -42,6 +52,8 @@ VALIDATED_STATE_BY_CHANNEL = {
     "call": "done",
 }
 LETTER_REPORT = "account_dunning.action_report_dunning_letter"
+# Fields of account.move that read the reminders history.
+DUNNING_STATE_FIELDS = ("dunning_level_id", "dunning_last_date", "dunning_count")
 
 
 # Columns written by `_create_bulk`, with their PostgreSQL types.
@@ -62,7 +74,6 @@ ACTION_BULK_COLUMNS = [
 LINE_BULK_COLUMNS = [
     ("move_id", "int4"),
     ("level_id", "int4"),
-    ("currency_id", "int4"),
     ("date_due", "date"),
     ("days_overdue", "int4"),
     ("amount_total", "numeric"),
@@ -356,19 +367,18 @@ class AccountDunningAction(models.Model):
         ).items():
             actions._set_state(state, validated_date=now, validated_by_id=self.env.uid)
         validated = reachable.filtered(lambda a: a.state in VALIDATED_STATES)
-        validated._apply_levels()
         validated._log_in_chatter()
         return validated | (reachable - validated)._deliver()
 
     def _deliver(self):
-        """Compose queued emails and SMS into Odoo's mail and SMS queues, then
-        move their invoices up; returns the reminders delivered."""
+        """Compose queued emails and SMS into Odoo's mail and SMS queues (their
+        invoices move up with them: see account.dunning.move.state); returns
+        the reminders delivered."""
         queued = self.filtered(lambda a: a.state == "queued")
         composers = {"email": self._compose_emails, "sms": self._compose_sms}
         for channel, actions in queued.grouped("channel").items():
             composers[channel](actions)
         delivered = queued.filtered(lambda a: a.state == "done")
-        delivered._apply_levels()
         delivered._log_in_chatter()
         return delivered
 
@@ -432,26 +442,20 @@ class AccountDunningAction(models.Model):
             {
                 "action_id": ([row[0] for row in lines], "int4"),
                 "state": ([row[1].get("state", "draft") for row in lines], "varchar"),
-                **{
-                    name: ([row[1][name] for row in lines], sql_type)
-                    for name, sql_type in (
-                        ("channel", "varchar"),
-                        ("date", "date"),
-                        ("company_id", "int4"),
-                        ("partner_id", "int4"),
-                    )
-                },
+                "channel": ([row[1]["channel"] for row in lines], "varchar"),
+                "date": ([row[1]["date"] for row in lines], "date"),
                 **{
                     name: ([null(row[2].get(name)) for row in lines], sql_type)
                     for name, sql_type in LINE_BULK_COLUMNS
                 },
             },
-            uid,
-            now,
         )
-        # the inverse one2manys of records already in cache would miss the new rows
+        # the inverse one2manys of records already in cache would miss the new
+        # rows, and the invoices' reminder state follows the lines
         self.env["account.dunning.run"].invalidate_model(["action_ids"])
-        self.env["account.move"].invalidate_model(["dunning_action_line_ids"])
+        self.env["account.move"].invalidate_model(
+            ["dunning_action_line_ids", *DUNNING_STATE_FIELDS]
+        )
         return self.browse(ids)
 
     def _copy_state_to_lines(self, state):
@@ -472,6 +476,7 @@ class AccountDunningAction(models.Model):
             )
         )
         lines.invalidate_model(["state"])
+        self.env["account.move"].invalidate_model(list(DUNNING_STATE_FIELDS))
 
     def _set_state(self, state, **vals):
         """State changes of the engine, on thousands of reminders at a time: one
@@ -631,20 +636,23 @@ class AccountDunningAction(models.Model):
         }
 
     @api.model
-    def _validate_vals(self, vals_list):
+    def _validate_vals(self, vals_list, snapshot):
         """Validate reminders before they are created (nightly job): each gets
         the state it would reach through `_execute`, or fails with the reason,
         and call tasks are created first, so that reminders and lines are
-        written once, in their final state."""
+        written once, in their final state. `snapshot` (the batch's
+        `DunningSnapshot`) knows the customers and their contacts."""
         now = fields.Datetime.now()
         formats = DunningFormats(self.env)
-        Partner = self.env["res.partner"]
         Level = self.env["account.dunning.level"]
+        contacts = snapshot.contacts
+        currency = snapshot.company.currency_id
         calls = []
         for vals in vals_list:
-            partner = Partner.browse(vals["partner_id"])
             reason = self._get_unreachable_reason(
-                vals["channel"], partner, Partner.browse(vals["contact_ids"])
+                vals["channel"],
+                contacts[vals["partner_id"]],
+                [contacts[contact_id] for contact_id in vals["contact_ids"]],
             )
             if reason:
                 vals.update(state="failed", error_message=reason)
@@ -659,15 +667,12 @@ class AccountDunningAction(models.Model):
         activities = self.env["mail.activity"]._dunning_create_calls(
             [
                 self._prepare_call_activity_vals(
-                    Partner.browse(vals["partner_id"]),
+                    contacts[vals["partner_id"]],
                     Level.browse(vals["level_id"]),
                     vals["date"],
                     vals["user_id"],
                     self._format_summary_html(
-                        formats,
-                        vals["amount_due"],
-                        self.env["res.company"].browse(vals["company_id"]).currency_id,
-                        vals["line_ids"],
+                        formats, vals["amount_due"], currency, vals["line_ids"]
                     ),
                 )
                 for vals in calls
@@ -677,39 +682,6 @@ class AccountDunningAction(models.Model):
             vals["activity_id"] = activity_id
         return vals_list
 
-    def _apply_levels(self):
-        """Record on the invoices the level they reached (set-based, no ORM write on
-        posted moves, whose write() has accounting side effects)."""
-        lines = self.line_ids
-        if not lines:
-            return
-        self.env["account.move.line"].flush_model()
-        lines.flush_recordset(["move_id", "level_id", "date"])
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE account_move m
-                   SET dunning_level_id = v.level_id,
-                       dunning_last_date = v.date,
-                       dunning_count = COALESCE(m.dunning_count, 0) + 1
-                  FROM (
-                        SELECT DISTINCT ON (l.move_id) l.move_id, l.level_id, a.date
-                          FROM account_dunning_action_line l
-                          JOIN account_dunning_action a ON a.id = l.action_id
-                          JOIN account_dunning_level lv ON lv.id = l.level_id
-                         WHERE l.id IN %s
-                      ORDER BY l.move_id, lv.delay DESC
-                       ) v
-                 WHERE m.id = v.move_id
-                   AND m.dunning_level_id IS DISTINCT FROM v.level_id
-                """,
-                tuple(lines.ids),
-            )
-        )
-        self.env["account.move"].invalidate_model(
-            ["dunning_level_id", "dunning_last_date", "dunning_count"]
-        )
-
     def _log_in_chatter(self):
         """One note per customer and per invoice, no notification, written with
         one INSERT. The bodies are built here from escaped values, so the
@@ -717,31 +689,51 @@ class AccountDunningAction(models.Model):
         of notes through the ORM) would have nothing to clean."""
         if not self:
             return
-        partner_bodies = {}
-        move_bodies = {}
         formats = DunningFormats(self.env)
-        # the invoices of every reminder in one query (their names are all
-        # the note needs; move_ids would load every line and invoice field)
+        # every reminder with its invoices' names in one query, as plain values
+        self.flush_recordset(
+            ["partner_id", "level_id", "channel", "state", "amount_due", "company_id"]
+        )
         self.env["account.dunning.action.line"].flush_model(["action_id", "move_id"])
         self.env.cr.execute(
             SQL(
                 """
-                SELECT l.action_id, l.move_id, m.name
-                  FROM account_dunning_action_line l
-                  JOIN account_move m ON m.id = l.move_id
-                 WHERE l.action_id IN %s
-              ORDER BY l.action_id, l.date_due, l.id
+                SELECT a.id, a.partner_id, a.level_id, a.channel, a.state,
+                       a.amount_due, a.company_id, l.move_id, m.name
+                  FROM account_dunning_action a
+             LEFT JOIN account_dunning_action_line l ON l.action_id = a.id
+             LEFT JOIN account_move m ON m.id = l.move_id
+                 WHERE a.id = ANY(%s)
+              ORDER BY a.id, l.date_due, l.id
                 """,
-                tuple(self.ids),
+                self.ids,
             )
         )
-        moves_by_action = defaultdict(list)
-        for action_id, move_id, name in self.env.cr.fetchall():
-            moves_by_action[action_id].append((move_id, name))
-        for action in self:
-            moves = moves_by_action[action.id]
-            body = action._get_log_body(formats, [name for _id, name in moves])
-            partner_bodies.setdefault(action.partner_id.id, []).append(body)
+        reminders = {}
+        for row in self.env.cr.fetchall():
+            reminder = reminders.setdefault(row[0], [row[1:7], []])
+            if row[7]:
+                reminder[1].append((row[7], row[8]))
+        partner_bodies = {}
+        move_bodies = {}
+        for (
+            partner_id,
+            level_id,
+            channel,
+            state,
+            amount,
+            company_id,
+        ), moves in reminders.values():
+            body = self._format_log_body(
+                formats,
+                level_id,
+                channel,
+                state,
+                [name for _move_id, name in moves],
+                amount,
+                company_id,
+            )
+            partner_bodies.setdefault(partner_id, []).append(body)
             for move_id, _name in moves:
                 move_bodies.setdefault(move_id, []).append(body)
         models_, res_ids, bodies = [], [], []
@@ -752,7 +744,7 @@ class AccountDunningAction(models.Model):
             for res_id, parts in by_record.items():
                 models_.append(model)
                 res_ids.append(res_id)
-                bodies.append(str(Markup().join(parts)))
+                bodies.append("".join(parts))
         if not bodies:
             return
         author = self.env.user.partner_id
@@ -778,9 +770,9 @@ class AccountDunningAction(models.Model):
                 email=author.email_formatted or None,
                 now=now,
                 uid=self.env.uid,
-                models=models_,
-                res_ids=res_ids,
-                bodies=bodies,
+                models=array_literal(models_),
+                res_ids=array_literal(res_ids, "int4"),
+                bodies=array_literal(bodies),
             )
         )
         self.env["mail.message"].invalidate_model()
@@ -897,11 +889,11 @@ class AccountDunningAction(models.Model):
         self.env["mail.message"].create(messages)
         actions.filtered(lambda a: a.state == "to_send").state = "done"
 
-    def _get_log_body(self, formats=None, move_names=None):
-        self.ensure_one()
-        formats = formats or DunningFormats(self.env)
-        if move_names is None:
-            move_names = self.move_ids.mapped("name")
+    @api.model
+    def _format_log_body(
+        self, formats, level_id, channel, state, move_names, amount, company_id
+    ):
+        """The chatter note of a reminder, from plain values (escaped here)."""
         pattern = formats.text(
             "log",
             lambda: self.env._(
@@ -912,11 +904,11 @@ class AccountDunningAction(models.Model):
         return Markup("<p>%s</p>") % (
             pattern
             % {
-                "level": self.level_id.name,
-                "channel": formats.selection(self, "channel").lower(),
-                "state": formats.selection(self, "state").lower(),
+                "level": formats.record_name("account.dunning.level", level_id),
+                "channel": formats.label(self, "channel", channel).lower(),
+                "state": formats.label(self, "state", state).lower(),
                 "invoices": ", ".join(move_names),
-                "amount": formats.amount(self.amount_due, self.company_id.currency_id),
+                "amount": formats.amount(amount, formats.company_currency(company_id)),
             }
         )
 
@@ -929,7 +921,7 @@ class AccountDunningAction(models.Model):
             self.currency_id,
             [
                 {
-                    "move_id": line.move_id.id,
+                    "move_name": line.move_id.name,
                     "date_due": line.date_due,
                     "amount_residual": line.amount_residual,
                     "currency_id": line.currency_id.id,
@@ -941,13 +933,12 @@ class AccountDunningAction(models.Model):
     @api.model
     def _format_summary_html(self, formats, amount_due, currency, lines):
         """The summary table from plain values: `lines` are dicts with
-        `move_id`, `date_due`, `amount_residual` and `currency_id`."""
-        Move = self.env["account.move"]
+        `move_name`, `date_due`, `amount_residual` and `currency_id`."""
         currencies = self.env["res.currency"]
         rows = Markup().join(
             Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>")
             % (
-                Move.browse(line["move_id"]).name,
+                line["move_name"],
                 formats.date(line["date_due"]),
                 formats.amount(
                     line["amount_residual"], currencies.browse(line["currency_id"])
@@ -988,33 +979,63 @@ class DunningFormats:
     def text(self, key, compute):
         return self._memo(("text", key), compute)
 
-    def selection(self, record, field_name):
+    def label(self, model, field_name, value):
+        """The label of a selection value, in the language."""
         labels = self._memo(
-            ("selection", record._name, field_name),
-            lambda: dict(record._fields[field_name]._description_selection(self.env)),
+            ("selection", model._name, field_name),
+            lambda: dict(model._fields[field_name]._description_selection(self.env)),
         )
-        return labels[record[field_name]]
+        return labels[value]
+
+    def record_name(self, model_name, record_id):
+        return self._memo(
+            ("name", model_name, record_id),
+            lambda: self.env[model_name].browse(record_id).name or "",
+        )
+
+    def company_currency(self, company_id):
+        return self._memo(
+            ("company_currency", company_id),
+            lambda: self.env["res.company"].browse(company_id).currency_id,
+        )
 
     def date(self, value):
         return self._memo(("date", value), lambda: format_date(self.env, value))
 
     def amount(self, amount, currency):
-        fmt, before, symbol = self._memo(
+        """`format_amount`, with the language's separators and the currency's
+        digits looked up once (res.lang.format parses its grouping each call)."""
+        fmt, rounding, before, symbol = self._memo(
             ("currency", currency.id),
             lambda: (
                 f"%.{currency.decimal_places}f",
+                currency.rounding,
                 currency.position == "before",
                 currency.symbol or "",
             ),
         )
+        grouping, thousands_sep, decimal_point = self._memo(
+            ("lang",),
+            lambda: self._get_lang_separators(),
+        )
+        parts = (fmt % float_round(amount, precision_rounding=rounding)).split(".")
+        parts[0] = intersperse(parts[0], grouping, thousands_sep)[0]
         text = (
-            self.lang.format(fmt, currency.round(amount), grouping=True)
+            decimal_point.join(parts)
             .replace(" ", "\N{NO-BREAK SPACE}")
             .replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
         )
         if before:
             return f"{symbol}\N{NO-BREAK SPACE}{text}"
         return f"{text}\N{NO-BREAK SPACE}{symbol}"
+
+    def _get_lang_separators(self):
+        data = self.lang._get_data(id=self.lang.id)
+        return (
+            ast.literal_eval(data.grouping),
+            data.thousands_sep or "",
+            data.decimal_point,
+        )
 
 
 class AccountDunningActionLine(models.Model):
@@ -1023,6 +1044,10 @@ class AccountDunningActionLine(models.Model):
     _name = "account.dunning.action.line"
     _description = "Invoice reminded"
     _order = "action_id, date_due, id"
+    # Written by the tens of thousands a night, each foreign key costing a
+    # lookup per row: who and when are the reminder's, and company, customer
+    # and currency are read through the reminder and the invoice.
+    _log_access = False
 
     action_id = fields.Many2one(
         "account.dunning.action", required=True, ondelete="cascade", index=True
@@ -1031,15 +1056,15 @@ class AccountDunningActionLine(models.Model):
         "account.move", string="Invoice", required=True, index=True, ondelete="cascade"
     )
     level_id = fields.Many2one("account.dunning.level", required=True, index=True)
-    # Copies of the action's fields, written with the line in one INSERT (stored
-    # related fields would cost an UPDATE per batch of lines on large runs);
-    # the action's write() keeps `state` in step.
+    # Copies of the action's fields, written with the line in one INSERT: the
+    # unique index below and the invoices' reminder state read them; the
+    # action's write() keeps `state` in step.
     channel = fields.Selection(CHANNELS, required=True)
     state = fields.Selection(STATES, required=True, default="draft", readonly=True)
     date = fields.Date(required=True)
-    company_id = fields.Many2one("res.company", required=True, index=True)
-    partner_id = fields.Many2one("res.partner", required=True, index=True)
-    currency_id = fields.Many2one("res.currency", required=True)
+    company_id = fields.Many2one(related="action_id.company_id")
+    partner_id = fields.Many2one(related="action_id.partner_id", string="Customer")
+    currency_id = fields.Many2one(related="move_id.currency_id")
     date_due = fields.Date(string="Due date")
     days_overdue = fields.Integer(string="Days late")
     amount_total = fields.Monetary(string="Invoice total")
@@ -1058,8 +1083,6 @@ class AccountDunningActionLine(models.Model):
             vals.setdefault("channel", action.channel)
             vals.setdefault("state", action.state)
             vals.setdefault("date", action.date)
-            vals.setdefault("company_id", action.company_id.id)
-            vals.setdefault("partner_id", action.partner_id.id)
         return super().create(vals_list)
 
     def init(self):

@@ -52,10 +52,15 @@ class AccountDunningQueue(models.Model):
                            MIN(m.invoice_date_due) AS oldest_due_date,
                            GREATEST(MAX(CURRENT_DATE - m.invoice_date_due), 0)
                                AS days_late,
-                           (ARRAY_AGG(m.dunning_level_id ORDER BY lv.delay DESC
+                           (ARRAY_AGG(st.level_id ORDER BY lv.delay DESC
                                 NULLS LAST))[1] AS level_id
                       FROM account_move m
-                 LEFT JOIN account_dunning_level lv ON lv.id = m.dunning_level_id
+                 -- each invoice's own history (index on the lines' invoice)
+                 LEFT JOIN LATERAL (
+                           SELECT s.level_id FROM account_dunning_move_state s
+                            WHERE s.id = m.id
+                           ) st ON TRUE
+                 LEFT JOIN account_dunning_level lv ON lv.id = st.level_id
                      WHERE m.move_type = 'out_invoice'
                        AND m.state = 'posted'
                        AND m.amount_residual > 0

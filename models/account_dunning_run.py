@@ -10,6 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
+from .dunning_snapshot import DunningSnapshot
 
 _logger = logging.getLogger(__name__)
 
@@ -310,26 +311,48 @@ class AccountDunningRun(models.Model):
         vals = {"batch_count": self.batch_count + 1}
         actions = self.env["account.dunning.action"]
         if partner_ids:
-            partners = self.env["res.partner"].browse(partner_ids)
-            evaluation = self._evaluate(partners)
+            snapshot = self._read_snapshot(partner_ids)
+            evaluation = self._apply_rule(snapshot)
             Action = self.env["account.dunning.action"].with_context(
                 mail_create_nolog=True, mail_notrack=True
             )
-            vals_list = self._prepare_actions_vals(evaluation["proposals"])
+            vals_list = self._prepare_actions_vals(evaluation["proposals"], snapshot)
             # automatic levels are validated as they are created, each reminder
             # and line written once in its final state
             Action._validate_vals(
                 [
                     action_vals
                     for action_vals in vals_list
-                    if self._is_executed_at_once(action_vals["level_id"])
-                ]
+                    if self._is_executed_at_once(
+                        snapshot.levels[action_vals["level_id"]]
+                    )
+                ],
+                snapshot,
             )
             actions = Action._create_bulk(vals_list)
-            validated = actions.filtered(lambda a: a.state in VALIDATED_STATES)
-            validated._apply_levels()
-            validated._log_in_chatter()
-            vals.update(self._get_counters_vals(evaluation, actions))
+            actions.browse(
+                [
+                    action_id
+                    for action_id, action_vals in zip(
+                        actions.ids, vals_list, strict=True
+                    )
+                    if action_vals.get("state") in VALIDATED_STATES
+                ]
+            )._log_in_chatter()
+            vals.update(
+                self._get_counters_vals(
+                    evaluation,
+                    [(v["channel"], v.get("state", "draft")) for v in vals_list],
+                    [
+                        (
+                            snapshot.customers[v["partner_id"]].display_name,
+                            v["error_message"],
+                        )
+                        for v in vals_list
+                        if v.get("state") == "failed"
+                    ],
+                )
+            )
             vals["cursor_partner_id"] = partner_ids[-1]
         if len(partner_ids) < batch_size:
             vals["state"] = "sending"
@@ -350,125 +373,140 @@ class AccountDunningRun(models.Model):
         vals = {}
         failed = queued.filtered(lambda a: a.state == "failed")
         if failed:
-            vals.update(self._get_failure_vals(failed))
+            vals.update(
+                self._get_failure_vals(
+                    [(a.partner_id.display_name, a.error_message) for a in failed]
+                )
+            )
         if self.state == "sending" and len(queued) < batch_size:
             vals.update({"state": "done", "end_datetime": fields.Datetime.now()})
         self.write(vals)
         return delivered
 
-    def _get_failure_vals(self, failed):
-        errors = "\n".join(
-            f"{action.partner_id.display_name}: {action.error_message}"
-            for action in failed
-        )
+    def _get_failure_vals(self, failures):
+        """Counters and error log of failed reminders, given as (customer name,
+        reason) pairs."""
+        errors = "\n".join(f"{name}: {message}" for name, message in failures)
         return {
-            "failed_count": self.failed_count + len(failed),
+            "failed_count": self.failed_count + len(failures),
             "error_log": "\n".join(filter(None, [self.error_log, errors])),
         }
 
-    def _get_counters_vals(self, evaluation, actions):
+    def _get_counters_vals(self, evaluation, channel_states, failures=()):
+        """The run's counters after a batch: `channel_states` lists the
+        (channel, state) of each reminder created, `failures` the failed ones
+        as (customer name, reason)."""
         by_channel = defaultdict(int)
-        for channel, channel_actions in actions.grouped("channel").items():
-            by_channel[channel] = len(channel_actions)
+        for channel, _state in channel_states:
+            by_channel[channel] += 1
         vals = {
             "partner_count": self.partner_count + evaluation["partner_count"],
             "invoice_count": self.invoice_count + evaluation["invoice_count"],
-            "action_count": self.action_count + len(actions),
+            "action_count": self.action_count + len(channel_states),
             "email_count": self.email_count + by_channel["email"],
             "sms_count": self.sms_count + by_channel["sms"],
             "letter_count": self.letter_count + by_channel["letter"],
             "call_count": self.call_count + by_channel["call"],
             "draft_count": self.draft_count
-            + len(actions.filtered(lambda a: a.state == "draft")),
+            + sum(1 for _channel, state in channel_states if state == "draft"),
         }
-        failed = actions.filtered(lambda a: a.state == "failed")
-        if failed:
-            vals.update(self._get_failure_vals(failed))
+        if failures:
+            vals.update(self._get_failure_vals(failures))
         for cause, count in evaluation["skipped"].items():
             vals[cause] = self[cause] + count
         return vals
 
     def _evaluate(self, partners, move_ids=None, ignore_interval=False):
-        """Apply the escalation rule to the customers' open invoices as of the date.
-
-        Set-based: a fixed number of queries whatever the number of invoices.
-        Returns the proposals (one per customer reaching a level) and why the
-        others were skipped; creates nothing. `move_ids` restricts the invoices
-        (wizard); `ignore_interval` lets a user remind again before the interval.
-        """
+        """The rule on the customers' open invoices as of the date, with records
+        (the "Relancer" wizard): proposals hold the customer, its policy and
+        {invoice: level} targets. `move_ids` restricts the invoices;
+        `ignore_interval` lets a user remind again before the interval."""
         self.ensure_one()
-        company = self.company_id
+        snapshot = self._read_snapshot(partners.ids, move_ids)
+        evaluation = self._apply_rule(snapshot, ignore_interval)
+        Move = self.env["account.move"]
+        Level = self.env["account.dunning.level"]
+        evaluation["proposals"] = [
+            {
+                "partner": partners.browse(proposal["partner_id"]),
+                "policy": self.env["account.dunning.policy"].browse(
+                    proposal["policy_id"]
+                ),
+                "targets": {
+                    Move.browse(move_id): Level.browse(level_id)
+                    for move_id, level_id in proposal["targets"].items()
+                },
+                "amount_due": proposal["amount_due"],
+            }
+            for proposal in evaluation["proposals"]
+        ]
+        return evaluation
+
+    def _read_snapshot(self, partner_ids, move_ids=None):
+        """What the rule needs about these customers' open invoices (all of
+        them, or `move_ids` only), read in a fixed number of queries."""
+        return DunningSnapshot(self, partner_ids, move_ids)
+
+    def _apply_rule(self, snapshot, ignore_interval=False):
+        """Apply the escalation rule to a snapshot of open invoices as of the
+        run's date. Returns the proposals (one per customer reaching a level:
+        `partner_id`, `policy_id`, `targets` {invoice id: level id},
+        `amount_due`) and why the others were skipped; creates nothing."""
+        self.ensure_one()
         date = self.date
+        currency = self.company_id.currency_id
         skipped = defaultdict(int)
-        reasons = {}  # move id -> skip cause, for the wizard
+        reasons = {}  # invoice id -> skip cause, for the wizard
         partner_reasons = {}
-        moves = self._fetch_open_invoices(partners, move_ids)
-        moves_by_partner = moves.grouped("commercial_partner_id")
-        partners = partners.with_company(company)
-        policy_by_partner = {
-            partner.id: partner.dunning_policy_id or company.dunning_policy_id
-            for partner in partners
-        }
-        levels_by_policy = {
-            policy.id: policy._get_ordered_levels()
-            for policy in set(policy_by_partner.values())
-            if policy
-        }
-        steps_by_policy = {
-            policy_id: [(level, level.delay) for level in levels]
-            for policy_id, levels in levels_by_policy.items()
-        }
-        taken = self._fetch_taken_slots(moves)
-        balances = self._fetch_balances(moves_by_partner)
-        last_dates = self._fetch_last_reminders(moves_by_partner)
-        broken = self._fetch_broken_promise_partners(moves_by_partner)
         proposals = []
-        for partner, partner_moves in moves_by_partner.items():
-            policy = policy_by_partner.get(partner.id)
+        for partner_id, invoices in snapshot.invoices_by_partner.items():
+            customer = snapshot.customers[partner_id]
+            policy = snapshot.policies.get(customer.policy_id)
             if not policy:
                 skipped["skip_no_policy"] += 1
-                partner_reasons[partner.id] = "skip_no_policy"
+                partner_reasons[partner_id] = "skip_no_policy"
                 continue
-            levels = levels_by_policy[policy.id]
-            steps = steps_by_policy[policy.id]
             targets = {}
-            for move in partner_moves:
-                level = self._get_target_level(move, levels, date, steps)
+            for invoice in invoices:
+                level = self._get_target_level(invoice, policy, snapshot.levels, date)
                 if not level:
                     continue
-                cause = self._get_move_skip_cause(move, level, policy, date, taken)
+                cause = self._get_move_skip_cause(
+                    invoice, level, policy, date, snapshot.taken
+                )
                 if cause:
                     skipped[cause] += 1
-                    reasons[move.id] = cause
+                    reasons[invoice.id] = cause
                     continue
-                targets[move] = level
+                targets[invoice.id] = level.id
             if not targets:
                 continue
             amount_due = sum(
-                move.amount_residual_signed
-                for move in partner_moves
-                if move.invoice_date_due < date or move in targets
+                invoice.amount_residual_signed
+                for invoice in invoices
+                if invoice.invoice_date_due < date or invoice.id in targets
             )
-            balance = balances.get(partner.id, 0.0)
+            balance = snapshot.balances.get(partner_id, 0.0)
             cause = self._get_partner_skip_cause(
-                partner,
+                customer,
                 policy,
                 min(amount_due, balance),
                 balance,
-                last_dates.get(partner.id),
+                snapshot.last_dates.get(partner_id),
                 # a promise broken tonight: the next level goes out at once
-                ignore_interval or partner.id in broken,
+                ignore_interval or partner_id in snapshot.broken,
+                currency,
             )
             if cause:
                 skipped[cause] += 1
-                partner_reasons[partner.id] = cause
-                for move in targets:
-                    reasons[move.id] = cause
+                partner_reasons[partner_id] = cause
+                for move_id in targets:
+                    reasons[move_id] = cause
                 continue
             proposals.append(
                 {
-                    "partner": partner,
-                    "policy": policy,
+                    "partner_id": partner_id,
+                    "policy_id": policy.id,
                     "targets": targets,
                     "amount_due": min(amount_due, balance),
                 }
@@ -478,172 +516,97 @@ class AccountDunningRun(models.Model):
             "skipped": dict(skipped),
             "reasons": reasons,
             "partner_reasons": partner_reasons,
-            "partner_count": len(partners),
-            "invoice_count": len(moves),
+            "partner_count": len(snapshot.partner_ids),
+            "invoice_count": len(snapshot.invoices),
         }
 
-    def _fetch_open_invoices(self, partners, move_ids=None):
-        domain = [
-            ("company_id", "=", self.company_id.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("amount_residual", ">", 0),
-            ("commercial_partner_id", "in", partners.ids),
-            (
-                "invoice_date_due",
-                "<=",
-                self.date + timedelta(days=self._get_lead_days()),
-            ),
-        ]
-        if move_ids is not None:
-            domain.append(("id", "in", list(move_ids)))
-        return self.env["account.move"].search_fetch(
-            domain, self.env["account.move"]._get_dunning_read_fields()
-        )
-
-    def _fetch_taken_slots(self, moves):
+    @api.model
+    def _fetch_taken_slots(self, move_ids):
         """(invoice, level) pairs already reminded or waiting for confirmation."""
-        if not moves:
+        if not move_ids:
             return set()
+        self.env["account.dunning.action.line"].flush_model(
+            ["move_id", "level_id", "state"]
+        )
         self.env.cr.execute(
             SQL(
                 """
                 SELECT move_id, level_id FROM account_dunning_action_line
-                 WHERE move_id IN %s AND state IN %s
+                 WHERE move_id = ANY(%s) AND state IN %s
                 """,
-                tuple(moves.ids),
+                list(move_ids),
                 ACTIVE_STATES,
             )
         )
         return set(self.env.cr.fetchall())
 
-    def _fetch_balances(self, moves_by_partner):
-        """Receivable balance per customer: unapplied payments and credit notes
-        count, so a customer who has paid is never reminded."""
-        partner_ids = tuple(partner.id for partner in moves_by_partner)
-        if not partner_ids:
-            return {}
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.commercial_partner_id, SUM(l.amount_residual)
-                  FROM account_move_line l
-                  JOIN account_account a ON a.id = l.account_id
-                  JOIN res_partner p ON p.id = l.partner_id
-                 WHERE l.company_id = %(company)s
-                   AND p.commercial_partner_id IN %(partners)s
-                   AND a.account_type = 'asset_receivable'
-                   AND l.parent_state = 'posted'
-                   AND NOT l.reconciled
-                   AND l.date <= %(date)s
-              GROUP BY p.commercial_partner_id
-                """,
-                company=self.company_id.id,
-                partners=partner_ids,
-                date=self.date,
-            )
-        )
-        return dict(self.env.cr.fetchall())
-
-    def _fetch_last_reminders(self, moves_by_partner):
-        partner_ids = tuple(partner.id for partner in moves_by_partner)
-        if not partner_ids:
-            return {}
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT partner_id, MAX(date) FROM account_dunning_action
-                 WHERE company_id = %s AND partner_id IN %s AND state IN %s
-                   AND date <= %s
-              GROUP BY partner_id
-                """,
-                self.company_id.id,
-                partner_ids,
-                VALIDATED_STATES,
-                self.date,
-            )
-        )
-        return dict(self.env.cr.fetchall())
-
-    def _fetch_broken_promise_partners(self, moves_by_partner):
-        """Customers whose promise of payment was found broken on this date."""
-        partner_ids = [partner.id for partner in moves_by_partner]
-        if not partner_ids:
-            return set()
-        rows = self.env["account.dunning.promise"]._read_group(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("partner_id", "in", partner_ids),
-                ("state", "=", "broken"),
-                ("closed_date", "=", self.date),
-            ],
-            ["partner_id"],
-        )
-        return {partner.id for (partner,) in rows}
-
     @api.model
-    def _get_target_level(self, move, levels, date, steps=None):
-        """The next level after the invoice's current one, if it is due on `date`.
+    def _get_target_level(self, invoice, policy, levels, date):
+        """The next level of the policy after the invoice's current one, if it
+        is due on `date`; `levels` gives any level by id (the current one may
+        come from another policy).
 
         Never more than one step per reminder. Pre-due levels (negative delay)
         only make sense before the due date, so an invoice already due skips them.
-        `steps`, the levels with their delays, spares reading them again for
-        each of a batch's invoices.
         """
-        days = (date - move.invoice_date_due).days
-        current = move.dunning_level_id
-        if move.dunning_schedule_id.state == "defaulted":
+        days = (date - invoice.invoice_date_due).days
+        current = levels.get(invoice.level_id) if invoice.level_id else None
+        if invoice.schedule_state == "defaulted":
             # Acceleration: the whole balance is due, straight to the formal notice.
-            notice = levels.filtered("is_formal_notice")[:1] or levels[-1:]
-            ordered = levels.ids
-            if current.id in ordered and ordered.index(current.id) >= ordered.index(
-                notice.id
-            ):
+            ordered = [level.id for level in policy.levels]
+            notice = policy.formal_notice_id
+            if not notice:
                 return None
-            return notice or None
-        current_delay = current.delay if current else None
-        for level, delay in steps or [(level, level.delay) for level in levels]:
-            if current_delay is not None and delay <= current_delay:
+            if current and current.id in ordered:
+                if ordered.index(current.id) >= ordered.index(notice):
+                    return None
+            return levels[notice]
+        for level in policy.levels:
+            if current and level.delay <= current.delay:
                 continue
-            if delay < 0 and days >= 0:
+            if level.delay < 0 and days >= 0:
                 continue
-            return level if delay <= days else None
+            return level if level.delay <= days else None
         return None
 
     @api.model
-    def _get_move_skip_cause(self, move, level, policy, date, taken):
-        if move.dunning_excluded:
+    def _get_move_skip_cause(self, invoice, level, policy, date, taken):
+        if invoice.dunning_excluded:
             return "skip_excluded"
-        if move.is_disputed:
+        if invoice.is_disputed:
             return "skip_disputed"
-        promise = move.dunning_promise_date
+        promise = invoice.dunning_promise_date
         if promise and promise + timedelta(days=policy.grace_days) >= date:
             return "skip_promise"
-        if (move.id, level.id) in taken:
+        if (invoice.id, level.id) in taken:
             return "skip_pending"
-        if move.dunning_schedule_id.state == "active":
+        if invoice.schedule_state == "active":
             return "skip_schedule"
         return None
 
     def _get_partner_skip_cause(
-        self, partner, policy, amount_due, balance, last_date, ignore_interval
+        self,
+        customer,
+        policy,
+        amount_due,
+        balance,
+        last_date,
+        ignore_interval,
+        currency,
     ):
         date = self.date
-        if partner.dunning_blocked:
+        if customer.dunning_blocked:
             return "skip_blocked"
-        if partner.dunning_paused_until and partner.dunning_paused_until >= date:
+        if customer.dunning_paused_until and customer.dunning_paused_until >= date:
             return "skip_paused"
-        if partner.dunning_proceedings and (
-            not partner.dunning_proceedings_date
-            or partner.dunning_proceedings_date <= date
+        if customer.dunning_proceedings and (
+            not customer.dunning_proceedings_date
+            or customer.dunning_proceedings_date <= date
         ):
             return "skip_proceedings"
-        if self.company_id.currency_id.compare_amounts(balance, 0.0) <= 0:
+        if currency.compare_amounts(balance, 0.0) <= 0:
             return "skip_to_reconcile"
-        if (
-            self.company_id.currency_id.compare_amounts(amount_due, policy.min_amount)
-            < 0
-        ):
+        if currency.compare_amounts(amount_due, policy.min_amount) < 0:
             return "skip_minimum"
         if not ignore_interval and last_date:
             interval = max(policy.min_interval_days, 1)
@@ -652,51 +615,77 @@ class AccountDunningRun(models.Model):
         return None
 
     def _create_actions(self, proposals):
-        """Draft reminders for the proposals (the "Relancer" wizard validates
-        them with `_execute`)."""
+        """Draft reminders for the "Relancer" wizard's proposals (records, as
+        `_evaluate` returns them, plus the channels chosen); the wizard
+        validates them with `_execute`."""
+        plain = [
+            {
+                "partner_id": proposal["partner"].id,
+                "policy_id": proposal["policy"].id,
+                "targets": {
+                    move.id: level.id for move, level in proposal["targets"].items()
+                },
+                "amount_due": proposal["amount_due"],
+                "channels": proposal.get("channels"),
+            }
+            for proposal in proposals
+        ]
+        snapshot = self._read_snapshot(
+            [proposal["partner_id"] for proposal in plain],
+            [move_id for proposal in plain for move_id in proposal["targets"]],
+        )
         return (
             self.env["account.dunning.action"]
             .with_context(mail_create_nolog=True, mail_notrack=True)
-            ._create_bulk(self._prepare_actions_vals(proposals))
+            ._create_bulk(self._prepare_actions_vals(plain, snapshot))
         )
 
-    def _is_executed_at_once(self, level_id):
-        level = self.env["account.dunning.level"].browse(level_id)
+    @api.model
+    def _is_executed_at_once(self, level):
         return level.auto_execute and not level.is_formal_notice
 
-    def _prepare_actions_vals(self, proposals):
+    def _prepare_actions_vals(self, proposals, snapshot):
         """One action per customer and channel, listing every invoice that reaches
-        a level that day; the tone (level) is the highest one reached."""
+        a level that day; the tone (level) is the highest one reached. Lines
+        carry the invoice's name and currency too, for the call notes."""
         vals_list = []
+        levels = snapshot.levels
+        invoices = {invoice.id: invoice for invoice in snapshot.invoices}
         for proposal in proposals:
-            partner = proposal["partner"]
+            partner_id = proposal["partner_id"]
             targets = proposal["targets"]
-            level = max(targets.values(), key=lambda lv: (lv.delay, lv.sequence))
-            contacts = partner._get_dunning_recipients(level, targets)
+            level = max(
+                (levels[level_id] for level_id in targets.values()),
+                key=lambda lv: (lv.delay, lv.sequence),
+            )
+            target_invoices = sorted(
+                (invoices[move_id] for move_id in targets),
+                key=lambda invoice: (invoice.invoice_date_due, invoice.id),
+            )
+            contact_ids = snapshot.get_recipients(partner_id, level, target_invoices)
             lines = [
                 {
-                    "move_id": move.id,
-                    "level_id": move_level.id,
-                    "currency_id": move.currency_id.id,
-                    "date_due": move.invoice_date_due,
-                    "days_overdue": (self.date - move.invoice_date_due).days,
-                    "amount_total": move.amount_total,
-                    "amount_residual": move.amount_residual,
+                    "move_id": invoice.id,
+                    "move_name": invoice.name,
+                    "level_id": targets[invoice.id],
+                    "currency_id": invoice.currency_id,
+                    "date_due": invoice.invoice_date_due,
+                    "days_overdue": (self.date - invoice.invoice_date_due).days,
+                    "amount_total": invoice.amount_total,
+                    "amount_residual": invoice.amount_residual,
                 }
-                for move, move_level in sorted(
-                    targets.items(), key=lambda item: item[0].invoice_date_due
-                )
+                for invoice in target_invoices
             ]
-            for channel in proposal.get("channels") or level._get_channels():
+            for channel in proposal.get("channels") or level.channels:
                 vals_list.append(
                     {
                         "company_id": self.company_id.id,
-                        "partner_id": partner.id,
-                        "contact_ids": contacts.ids,
+                        "partner_id": partner_id,
+                        "contact_ids": contact_ids,
                         "level_id": level.id,
                         "date": self.date,
                         "channel": channel,
-                        "user_id": partner._get_dunning_responsible().id,
+                        "user_id": snapshot.get_responsible_id(partner_id),
                         "run_id": self.id,
                         "amount_due": proposal["amount_due"],
                         "line_ids": lines,

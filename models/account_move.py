@@ -2,21 +2,42 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
+from odoo.tools import SQL
+
+# Reminder state fields of an invoice -> columns of account.dunning.move.state
+DUNNING_STATE_COLUMNS = {
+    "dunning_level_id": "level_id",
+    "dunning_last_date": "last_date",
+    "dunning_count": "reminder_count",
+}
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # Where the invoice stands, read from its reminders history
+    # (account.dunning.move.state): searchable, groupable and sortable through
+    # `_field_to_sql`, never written.
     dunning_level_id = fields.Many2one(
         "account.dunning.level",
         string="Dunning level",
-        index="btree_not_null",
-        copy=False,
-        readonly=True,
-        help="Last level this invoice reached.",
+        compute="_compute_dunning_state",
+        search="_search_dunning_level_id",
+        help="Level of the last reminder sent (or waiting to be printed) about "
+        "this invoice.",
     )
-    dunning_last_date = fields.Date(string="Last reminder", copy=False, readonly=True)
-    dunning_count = fields.Integer(string="Reminders", copy=False, readonly=True)
+    dunning_last_date = fields.Date(
+        string="Last reminder",
+        compute="_compute_dunning_state",
+        search="_search_dunning_last_date",
+    )
+    dunning_count = fields.Integer(
+        string="Reminders",
+        compute="_compute_dunning_state",
+        search="_search_dunning_count",
+        help="Days on which this invoice was reminded.",
+    )
     dunning_excluded = fields.Boolean(
         string="Excluded from reminders", copy=False, tracking=True
     )
@@ -85,6 +106,31 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
+
+    @api.depends(
+        "dunning_action_line_ids.state",
+        "dunning_action_line_ids.level_id",
+        "dunning_action_line_ids.date",
+    )
+    def _compute_dunning_state(self):
+        Level = self.env["account.dunning.level"]
+        states = self.env["account.dunning.move.state"]._read_states(
+            [move_id for move_id in self.ids if isinstance(move_id, int)]
+        )
+        for move in self:
+            level_id, last_date, count = states.get(move.id, (False, False, 0))
+            move.dunning_level_id = Level.browse(level_id)
+            move.dunning_last_date = last_date
+            move.dunning_count = count
+
+    def _search_dunning_level_id(self, operator, value):
+        return self._search_dunning_state("level_id", operator, value)
+
+    def _search_dunning_last_date(self, operator, value):
+        return self._search_dunning_state("last_date", operator, value)
+
+    def _search_dunning_count(self, operator, value):
+        return self._search_dunning_state("reminder_count", operator, value)
 
     @api.depends("dunning_dispute_ids.state", "dunning_dispute_ids.pauses_dunning")
     def _compute_is_disputed(self):
@@ -167,6 +213,15 @@ class AccountMove(models.Model):
             """
         )
 
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        # The reminder state is a correlated subquery on the history, so that
+        # lists group and sort invoices by it and domains compare it in SQL.
+        column = DUNNING_STATE_COLUMNS.get(fname)
+        if not column:
+            return super()._field_to_sql(alias, fname, query, flush)
+        sql = self.env["account.dunning.move.state"]._column_sql(column, alias)
+        return SQL("COALESCE(%s, 0)", sql) if column == "reminder_count" else sql
+
     # ------------------------------------------------------------
     # ACTION METHODS
     # ------------------------------------------------------------
@@ -193,6 +248,17 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _search_dunning_state(self, column, operator, value):
+        """Domain on the reminder state: invoices never reminded have no state
+        row and hold an empty level and date and a count of zero."""
+        # sudo: the state only tells the level of invoices the outer search
+        # already restricts to what the user may read
+        State = self.env["account.dunning.move.state"].sudo()
+        matching = [("id", "in", State._search([(column, operator, value)]))]
+        if State.new({}).filtered_domain([(column, operator, value)]):
+            return expression.OR([matching, [("id", "not in", State._search([]))]])
+        return matching
 
     @api.model
     def _get_dunning_read_fields(self):

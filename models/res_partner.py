@@ -1,6 +1,8 @@
 from odoo import _, fields, models
 from odoo.tools import SQL
 
+from .dunning_snapshot import DunningContacts
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -262,20 +264,10 @@ class ResPartner(models.Model):
     def _get_dunning_recipients(self, level, moves):
         """Contacts holding the level's roles, else the invoice address (the one
         the invoices went to, or the customer's invoice address), else the
-        customer itself."""
+        customer itself: the engine's rule (`DunningContacts`)."""
         self.ensure_one()
-        if level.role_ids:
-            contacts = self.child_ids.filtered(
-                lambda c: c.active and c.dunning_role_ids & level.role_ids
-            )
-            if contacts:
-                return contacts
-        invoice_partners = (
-            self.env["res.partner"]
-            .union(*(m.partner_id for m in moves))
-            .filtered(lambda p: p != self)
+        invoice_partner_ids = moves.partner_id.ids
+        contacts = DunningContacts(self.env, self.ids, invoice_partner_ids)
+        return self.browse(
+            contacts.get_recipients(self.id, level.role_ids.ids, invoice_partner_ids)
         )
-        if invoice_partners:
-            return invoice_partners
-        invoice_address = self.browse(self.address_get(["invoice"])["invoice"])
-        return invoice_address or self

@@ -1,6 +1,6 @@
 import subprocess
 import tempfile
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from freezegun import freeze_time
 
@@ -31,6 +31,10 @@ def pdf_pages(raw):
             ["pdfinfo", pdf.name], capture_output=True, check=True, text=True
         ).stdout
     return int(next(line.split()[-1] for line in info.splitlines() if "Pages" in line))
+
+
+# Note of the reminders `DunningCommon._set_level` records as sent before a test.
+EARLIER_REMINDER = "Earlier reminder (test set-up)"
 
 
 class DunningCommon(AccountTestInvoicingCommon):
@@ -126,6 +130,43 @@ class DunningCommon(AccountTestInvoicingCommon):
             move.action_post()
         return move
 
+    @classmethod
+    def _set_level(cls, invoices, level, day=None):
+        """The invoices as if an earlier night had reminded them at `level`, on
+        `day` (by default the day the level fell due): a sent reminder in their
+        history, which is where an invoice's level is read."""
+        Action = cls.env["account.dunning.action"].with_context(
+            mail_create_nolog=True, tracking_disable=True
+        )
+        for partner, moves in invoices.grouped("commercial_partner_id").items():
+            Action.create(
+                {
+                    "company_id": moves.company_id.id,
+                    "partner_id": partner.id,
+                    "level_id": level.id,
+                    "date": day
+                    or max(moves.mapped("invoice_date_due"))
+                    + timedelta(days=level.delay),
+                    "channel": level._get_channels()[0],
+                    "state": "done",
+                    "note": EARLIER_REMINDER,
+                    "amount_due": sum(moves.mapped("amount_residual")),
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "move_id": move.id,
+                                "level_id": level.id,
+                                "date_due": move.invoice_date_due,
+                                "amount_total": move.amount_total,
+                                "amount_residual": move.amount_residual,
+                            }
+                        )
+                        for move in moves
+                    ],
+                }
+            )
+        return invoices
+
     def _pay(self, invoices, amount=None, day=None):
         wizard = (
             self.env["account.payment.register"]
@@ -160,7 +201,11 @@ class DunningCommon(AccountTestInvoicingCommon):
         return run
 
     def _actions(self, partner=None, **domain):
-        search = [("partner_id", "=", (partner or self.customer).id)]
+        """The customer's reminders, but those `_set_level` put in the history."""
+        search = [
+            ("partner_id", "=", (partner or self.customer).id),
+            ("note", "!=", EARLIER_REMINDER),
+        ]
         search += [(key, "=", value) for key, value in domain.items()]
         return self.env["account.dunning.action"].search(search, order="date, id")
 

@@ -34,7 +34,7 @@ class TestCallLog(CallCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.invoice = cls._create_invoice(cls.customer, "2026-03-01", amount=1200.0)
-        cls.invoice.dunning_level_id = cls.level_first
+        cls._set_level(cls.invoice, cls.level_first)
         cls.accountant = cls.env["res.partner"].create(
             {
                 "name": "Claire Compta",

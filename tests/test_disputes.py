@@ -16,7 +16,7 @@ class TestDisputes(DunningCommon):
         super().setUpClass()
         cls.disputed = cls._create_invoice(cls.customer, "2026-03-01", amount=800.0)
         cls.other = cls._create_invoice(cls.customer, "2026-03-01", amount=300.0)
-        (cls.disputed + cls.other).dunning_level_id = cls.level_first
+        cls._set_level(cls.disputed + cls.other, cls.level_first)
         cls.reason = cls.env.ref("account_dunning.reason_dispute")
         cls.benign = cls.env.ref("account_dunning.reason_forgotten")
 

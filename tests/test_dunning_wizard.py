@@ -30,7 +30,7 @@ class TestDunningWizard(DunningCommon):
         inv_a1 = self._create_invoice(self.customer, self._days_ago(10), 1000.0)
         inv_a2 = self._create_invoice(self.customer, self._days_ago(3), 500.0)
         inv_b = self._create_invoice(self.other, self._days_ago(12), 800.0)
-        inv_b.dunning_level_id = self.level_first
+        self._set_level(inv_b, self.level_first)
         form = self._open(inv_a1 | inv_a2 | inv_b)
         self.assertEqual(len(form.line_ids), 2)
         with form.line_ids.edit(0) as line_a:
@@ -136,7 +136,7 @@ class TestDunningWizard(DunningCommon):
     def test_unreachable_customer(self):
         customer = self._create_customer("Sans Courriel", email=False, street=False)
         invoice = self._create_invoice(customer, self._days_ago(22))
-        invoice.dunning_level_id = self.level_call
+        self._set_level(invoice, self.level_call)
         line = self._open(invoice).save().line_ids
         self.assertEqual(line.level_id, self.level_second)
         self.assertIn("Email", line.unreachable)
@@ -157,7 +157,7 @@ class TestDunningWizard(DunningCommon):
 
     def test_formal_notice_needs_manager(self):
         invoice = self._create_invoice(self.customer, self._days_ago(40))
-        invoice.dunning_level_id = self.level_last_call
+        self._set_level(invoice, self.level_last_call)
         user = self._create_user(
             "wizard_user", "account_dunning.group_account_dunning_user"
         )

@@ -112,7 +112,7 @@ class TestEscalationTimeline(DunningCommon):
     def test_formal_notice_needs_manager(self):
         due = self._d("2026-01-31")
         invoice = self._create_invoice(self.customer, due)
-        invoice.dunning_level_id = self.level_last_call
+        self._set_level(invoice, self.level_last_call)
         run = self._run(due + timedelta(days=40))
         notice = run.action_ids
         self.assertEqual(notice.level_id, self.level_notice)

@@ -97,7 +97,7 @@ class TestEscalationDelivery(DunningCommon):
         )
         self.customer.dunning_responsible_id = controller
         invoice = self._create_invoice(self.customer, self.due)
-        invoice.dunning_level_id = self.level_first
+        self._set_level(invoice, self.level_first)
         run = self._run(self.due + timedelta(days=8))
         call = run.action_ids
         self.assertEqual(call.channel, "call")
@@ -126,13 +126,15 @@ class TestEscalationDelivery(DunningCommon):
                 # one customer reaches the second reminder (email and letter),
                 # another the phone call
                 written = self._create_customer(f"E{day}-{index}")
-                self._create_invoice(
-                    written, day - timedelta(days=20)
-                ).dunning_level_id = self.level_call
+                self._set_level(
+                    self._create_invoice(written, day - timedelta(days=20)),
+                    self.level_call,
+                )
                 called = self._create_customer(f"C{day}-{index}")
-                self._create_invoice(
-                    called, day - timedelta(days=8)
-                ).dunning_level_id = self.level_first
+                self._set_level(
+                    self._create_invoice(called, day - timedelta(days=8)),
+                    self.level_first,
+                )
             self.env.flush_all()
             self.env.invalidate_all()
             run = self.env["account.dunning.run"].create(
@@ -159,7 +161,7 @@ class TestEscalationDelivery(DunningCommon):
         the invoice's level for the next run, a failed one put back in the
         queue holds it again."""
         invoice = self._create_invoice(self.customer, self.due)
-        invoice.dunning_level_id = self.level_last_call
+        self._set_level(invoice, self.level_last_call)
         run = self._run(self.due + timedelta(days=30))
         notice = run.action_ids
         self.assertTrue(notice.is_formal_notice)

@@ -39,7 +39,7 @@ class TestEscalationRobustness(DunningCommon):
         self.assertEqual(run.action_ids.partner_id, no_email)
         self.assertEqual(run.action_ids.state, "done")
         # letters need a postal address
-        no_address_invoice.dunning_level_id = self.level_call
+        self._set_level(no_address_invoice, self.level_call)
         run = self._run(self.due + timedelta(days=21))
         letter = run.action_ids.filtered(
             lambda a: a.channel == "letter" and a.partner_id == no_address

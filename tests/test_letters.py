@@ -29,11 +29,11 @@ class TestLetterContent(DunningCommon):
 
     def _letter_at(self, level, day):
         """The letter the engine creates when the invoices reach `level` on `day`."""
-        (
-            self.invoice | self.invoice_small
-        ).dunning_level_id = self.policy._get_ordered_levels().filtered(
+        previous = self.policy._get_ordered_levels().filtered(
             lambda lv: lv.delay < level.delay
         )[-1:]
+        if previous != (self.invoice | self.invoice_small).dunning_level_id:
+            self._set_level(self.invoice | self.invoice_small, previous)
         run = self._run(day)
         letter = run.action_ids.filtered(lambda a: a.channel == "letter")
         self.assertEqual(len(letter), 1, "one letter for the customer")

@@ -31,9 +31,11 @@ class TestLettersPdf(DunningCommon, HttpCase):
         invoices = self.env["account.move"]
         for amount in amounts:
             invoices |= self._create_invoice(partner, self.due, amount=amount)
-        invoices.dunning_level_id = self.policy._get_ordered_levels().filtered(
+        previous = self.policy._get_ordered_levels().filtered(
             lambda lv: lv.delay < level.delay
         )[-1:]
+        if previous:
+            self._set_level(invoices, previous)
         run = self.env["account.dunning.run"].create(
             {
                 "company_id": self.company.id,

@@ -20,7 +20,7 @@ class TestPromises(DunningCommon):
         cls.call_day = cls._d("2026-03-21")  # J+20: the second reminder is due
         cls.invoice = cls._create_invoice(cls.customer, cls.due, amount=1000.0)
         # the invoice already went through the first reminder and the first call
-        cls.invoice.dunning_level_id = cls.level_call
+        cls._set_level(cls.invoice, cls.level_call)
 
     def _log_call(self, partner, day, **values):
         with freeze_time(f"{day} 10:00:00"):
@@ -119,7 +119,7 @@ class TestPromises(DunningCommon):
         """A reminder on another invoice two days before does not delay the next
         level of the invoice whose promise broke."""
         other = self._create_invoice(self.customer, "2026-03-18", amount=500.0)
-        other.dunning_level_id = self.level_first
+        self._set_level(other, self.level_first)
         promise = self._promise(
             move_ids=self.invoice, promise_date=self._d("2026-03-24")
         )

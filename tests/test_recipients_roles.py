@@ -59,7 +59,7 @@ class TestRecipientsRoles(DunningCommon):
         email = run.action_ids.filtered(lambda a: a.channel == "email")
         self.assertEqual(email.contact_ids, self.ap)
         self.assertEqual(email.mail_id.recipient_ids, self.ap)
-        invoice.dunning_level_id = self.level_last_call
+        self._set_level(invoice, self.level_last_call)
         run = self._run("2026-04-10")
         notice = run.action_ids
         self.assertTrue(notice.is_formal_notice)
@@ -105,6 +105,49 @@ class TestRecipientsRoles(DunningCommon):
         holder.active = False
         recipients = self.customer._get_dunning_recipients(first, sent_there)
         self.assertEqual(recipients, other)
+
+    def test_invoice_address_is_the_one_odoo_finds(self):
+        """The engine reads every contact of a batch in one query and looks for
+        the invoice address itself: it finds the one `address_get` finds, down
+        nested contacts, past archived ones and other companies."""
+        Partner = self.env["res.partner"]
+        customer = self._create_customer("Réseau de Boulangeries")
+        # an individual (contact) with, below it, a second invoice address
+        manager = Partner.create(
+            {"name": "A - Gérant", "parent_id": customer.id, "type": "contact"}
+        )
+        nested = Partner.create(
+            {"name": "Compta du gérant", "parent_id": manager.id, "type": "invoice"}
+        )
+        delivery = Partner.create(
+            {"name": "B - Livraisons", "parent_id": customer.id, "type": "delivery"}
+        )
+        subsidiary = Partner.create(
+            {"name": "0 - Filiale", "parent_id": customer.id, "is_company": True}
+        )
+        Partner.create(
+            {"name": "Factures filiale", "parent_id": subsidiary.id, "type": "invoice"}
+        )
+        invoice = self._create_invoice(customer, "2026-03-02")
+
+        def engine_choice():
+            return customer._get_dunning_recipients(self.level_first, invoice)
+
+        def odoo_choice():
+            return Partner.browse(customer.address_get(["invoice"])["invoice"])
+
+        self.assertEqual(odoo_choice(), nested)
+        self.assertEqual(engine_choice(), nested)
+        direct = Partner.create(
+            {"name": "Z - Factures", "parent_id": customer.id, "type": "invoice"}
+        )
+        self.assertEqual(engine_choice(), odoo_choice())
+        nested.active = False
+        self.assertEqual(odoo_choice(), direct)
+        self.assertEqual(engine_choice(), direct)
+        (direct + manager).write({"active": False})
+        self.assertEqual(engine_choice(), odoo_choice())
+        self.assertNotIn(delivery, engine_choice())
 
     def test_customer_form_who_to_remind(self):
         self._create_invoice(self.group, "2026-03-02")

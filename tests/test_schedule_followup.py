@@ -19,7 +19,7 @@ class TestScheduleFollowup(DunningCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.invoice = cls._create_invoice(cls.customer, "2026-03-01", amount=1200.0)
-        cls.invoice.dunning_level_id = cls.level_first
+        cls._set_level(cls.invoice, cls.level_first)
         cls.agreed = date(2026, 4, 15)
 
     def _make_schedule(self, activate=True):

@@ -19,7 +19,7 @@ class TestCallTour(DunningCommon, HttpCase):
         )
         today = fields.Date.today()
         invoice = self._create_invoice(customer, today - timedelta(days=45))
-        invoice.dunning_level_id = self.level_last_call
+        self._set_level(invoice, self.level_last_call)
         self._run(today)  # a formal notice waits: the customer is to remind today
         self.start_tour(
             "/odoo/action-account_dunning.account_dunning_queue_action",

@@ -18,7 +18,7 @@ class TestDunningTour(DunningCommon, HttpCase):
         )
         today = self._d("2026-06-30")
         invoice = self._create_invoice(customer, today - timedelta(days=45))
-        invoice.dunning_level_id = self.level_last_call
+        self._set_level(invoice, self.level_last_call)
         run = self._run(today)
         notice = run.action_ids
         self.assertEqual(notice.state, "draft")

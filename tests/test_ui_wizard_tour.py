@@ -15,7 +15,7 @@ class TestDunningWizardTour(DunningCommon, HttpCase):
         garage = self._create_customer("Wizard Tour Garage")
         invoice_a = self._create_invoice(bakery, today - timedelta(days=10))
         invoice_b = self._create_invoice(garage, today - timedelta(days=12))
-        invoice_b.dunning_level_id = self.level_first
+        self._set_level(invoice_b, self.level_first)
         # not due yet: the tour waits for the filter to remove it from the list
         future = self._create_customer("Wizard Tour Future")
         self._create_invoice(future, today + timedelta(days=20))

@@ -269,7 +269,7 @@ class AccountDunningWizard(models.TransientModel):
         wizard_moves = self.line_ids.move_ids.filtered(
             lambda m: m.to_remind and m.can_remind
         )
-        taken = Run._fetch_taken_slots(wizard_moves.move_id)
+        taken = Run._fetch_taken_slots(wizard_moves.move_id.ids)
         skipped = []
         proposals = []
         contacts_by_partner = {}
@@ -333,7 +333,12 @@ class AccountDunningWizard(models.TransientModel):
                 "invoice_count": len(self.line_ids.move_ids),
                 "skipped": {},
             },
-            actions,
+            [(action.channel, action.state) for action in actions],
+            [
+                (action.partner_id.display_name, action.error_message)
+                for action in actions
+                if action.state == "failed"
+            ],
         )
         vals.update(
             {
