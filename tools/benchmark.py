@@ -82,7 +82,7 @@ MODULE = "account_dunning"
 LINK_DIR = REPO / ".build" / "addons"
 INSTALL = f"l10n_fr_account,{MODULE}"
 MARKER = "account_dunning.benchmark_dataset"
-DATASET_VERSION = 4
+DATASET_VERSION = 5
 SEED = 20250117
 N_TEMPLATES = 30
 NAME_PREFIX = "BENCH/"
@@ -122,7 +122,8 @@ CONTEXT = {
 PHASES = [
     ("account.dunning.run", "_process_batch"),
     ("account.dunning.run", "_escalate_batch"),
-    ("account.dunning.run", "_evaluate"),
+    ("account.dunning.run", "_read_snapshot"),
+    ("account.dunning.run", "_apply_rule"),
     ("account.dunning.run", "_prepare_actions_vals"),
     ("account.dunning.action", "_validate_vals"),
     ("mail.activity", "_dunning_create_calls"),
@@ -135,7 +136,6 @@ PHASES = [
     ("account.dunning.action", "_compute_move_ids"),
     ("account.dunning.action", "_format_summary_html"),
     ("account.dunning.action", "_compose_sms"),
-    ("account.dunning.action", "_apply_levels"),
     ("account.dunning.action", "_log_in_chatter"),
     ("account.dunning.run", "_get_counters_vals"),
 ]
@@ -521,6 +521,9 @@ class DataSet:
         pdfs = self.clone_invoice_pdfs(plan, templates[0])
         self.step(f"{len(plan)} invoices, {pdfs} of them with their PDF (SQL)", t0)
         t0 = time.perf_counter()
+        reminders = self.clone_history()
+        self.step(f"{reminders} earlier reminders in the history (SQL)", t0)
+        t0 = time.perf_counter()
         self.env.invalidate_all()
         self.cr.execute(
             "ANALYZE res_partner, account_move, account_move_line, ir_attachment, "
@@ -792,9 +795,6 @@ class DataSet:
                 "sending_data": "NULL",
                 "is_move_sent": "false",
                 "made_sequence_gap": "false",
-                "dunning_level_id": "p.level_id",
-                "dunning_last_date": "p.last_date",
-                "dunning_count": "p.dcount",
                 "is_disputed": "p.disputed",
                 "dunning_excluded": "p.excluded",
                 "dunning_promise_date": "p.promise",
@@ -837,6 +837,67 @@ class DataSet:
         clone_many2many(
             cr, self.env["account.move.line"], "bench_line", "template_id", "id"
         )
+
+    def clone_history(self):
+        """Invoices past a level were reminded at the previous one by an
+        earlier night: one sent reminder per customer, level and day, through
+        the level's first channel, listing those invoices (the history is where
+        an invoice's level is read)."""
+        cr = self.cr
+        levels = self.company.dunning_policy_id.level_ids
+        cr.execute(
+            "CREATE TEMP TABLE bench_level_channel (level_id int, channel varchar) "
+            "ON COMMIT DROP"
+        )
+        cr.execute_values(
+            "INSERT INTO bench_level_channel VALUES %s",
+            [(level.id, level._get_channels()[0]) for level in levels],
+        )
+        cr.execute(
+            """
+            CREATE TEMP TABLE bench_history ON COMMIT DROP AS
+            SELECT nextval(pg_get_serial_sequence('account_dunning_action', 'id'))
+                       AS id, g.*
+              FROM (SELECT p.partner_id, p.level_id, p.last_date,
+                           SUM(m.amount_residual) AS amount
+                      FROM bench_move p
+                      JOIN account_move m ON m.id = p.id
+                     WHERE p.level_id IS NOT NULL
+                  GROUP BY p.partner_id, p.level_id, p.last_date) g
+            """
+        )
+        now = "(now() at time zone 'UTC')"
+        cr.execute(
+            f"""
+            INSERT INTO account_dunning_action (
+                id, company_id, partner_id, level_id, date, channel, state,
+                amount_due, validated_date, create_uid, create_date, write_uid,
+                write_date)
+            SELECT h.id, %s, h.partner_id, h.level_id, h.last_date, c.channel,
+                   'done', h.amount, {now}, 1, {now}, 1, {now}
+              FROM bench_history h
+              JOIN bench_level_channel c ON c.level_id = h.level_id
+            """,
+            [self.company.id],
+        )
+        count = cr.rowcount
+        cr.execute(
+            """
+            INSERT INTO account_dunning_action_line (
+                action_id, move_id, level_id, channel, state, date, date_due,
+                days_overdue, amount_total, amount_residual)
+            SELECT h.id, p.id, p.level_id, c.channel, 'done', p.last_date, p.due,
+                   p.last_date - p.due, m.amount_total, m.amount_residual
+              FROM bench_move p
+              JOIN bench_history h ON h.partner_id = p.partner_id
+                                  AND h.level_id = p.level_id
+                                  AND h.last_date = p.last_date
+              JOIN bench_level_channel c ON c.level_id = p.level_id
+              JOIN account_move m ON m.id = p.id
+            """
+        )
+        cr.execute("ANALYZE account_dunning_action, account_dunning_action_line")
+        return count
 
     def clone_invoice_pdfs(self, plan, template):
         """Sent invoices keep their PDF: one attachment each, sharing one file of
