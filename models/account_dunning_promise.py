@@ -262,12 +262,15 @@ class AccountDunningPromise(models.Model):
         return paid
 
     @api.model
-    def _cron_check_promises(self, company, date):
+    def _cron_check_promises(self, company, date, in_part=None):
         """Mark the open promises of `company` kept (paid) or broken (the grace
-        period ended on `date` unpaid). Called once per run, before escalation."""
+        period ended on `date` unpaid). Called once per run, before escalation;
+        `in_part` keeps the customers of one part of a nightly run."""
         promises = self.search(
             [("company_id", "=", company.id), ("state", "=", "open")]
         )
+        if in_part:
+            promises = promises.filtered(lambda p: in_part(p.partner_id))
         if not promises:
             return self
         paid = promises._get_paid_amounts(date)

@@ -2,12 +2,14 @@ import logging
 import time
 from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 
+import psycopg2
 import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
 from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
 from .dunning_snapshot import DunningSnapshot
@@ -44,8 +46,15 @@ class AccountDunningRun(models.Model):
 
     _name = "account.dunning.run"
     _description = "Dunning run"
-    _order = "date desc, id desc"
+    _order = "date desc, worker, id desc"
     _check_company_auto = True
+    _sql_constraints = [
+        (
+            "worker_in_parts",
+            "CHECK (worker >= 0 AND worker < worker_count)",
+            "A part of a run must be one of its parts.",
+        ),
+    ]
 
     name = fields.Char(compute="_compute_name")
     company_id = fields.Many2one(
@@ -72,6 +81,15 @@ class AccountDunningRun(models.Model):
         required=True,
         readonly=True,
     )
+    worker = fields.Integer(
+        string="Part",
+        default=0,
+        readonly=True,
+        help="Nightly runs are split into parts, one per cron worker: this part "
+        "reminds the customers whose number divided by the number of parts "
+        "leaves this remainder.",
+    )
+    worker_count = fields.Integer(string="Parts", default=1, readonly=True)
     action_ids = fields.One2many("account.dunning.action", "run_id", readonly=True)
     cursor_partner_id = fields.Integer(
         readonly=True,
@@ -112,7 +130,7 @@ class AccountDunningRun(models.Model):
     skip_no_policy = fields.Integer(string="Customers without policy", readonly=True)
     error_log = fields.Text(string="Errors", readonly=True)
 
-    @api.depends("date", "company_id")
+    @api.depends("date", "company_id", "worker", "worker_count")
     def _compute_name(self):
         for run in self:
             run.name = _(
@@ -120,6 +138,23 @@ class AccountDunningRun(models.Model):
                 date=run.date and fields.Date.to_string(run.date),
                 company=run.company_id.name,
             )
+            if run.worker_count > 1:
+                run.name += _(
+                    " (part %(part)s of %(count)s)",
+                    part=run.worker + 1,
+                    count=run.worker_count,
+                )
+
+    def init(self):
+        # One nightly run per company, day and part, even when the cron workers
+        # start together: the second one's INSERT fails instead of doubling it.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS account_dunning_run_nightly_part
+                ON account_dunning_run (company_id, date, worker)
+             WHERE trigger = 'cron'
+            """
+        )
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -159,33 +194,102 @@ class AccountDunningRun(models.Model):
     def _cron_run(self, batch_size=None):
         """Nightly entry point: one batch of each company per call.
 
-        Odoo's scheduler commits after each call and calls again while work
-        remains (`_notify_progress`), so a crash loses one batch at most and the
-        next call resumes the run where it stopped.
+        A night's run of a company is split into parts (one per cron worker,
+        system parameter ``account_dunning.workers``, 2 by default): each call
+        takes the first part no other worker holds, so that the cron workers
+        share the night and a single worker still does every part. Odoo's
+        scheduler commits after each call and calls again while work remains
+        (`_notify_progress`), so a crash loses one batch at most and the next
+        call resumes the run where it stopped.
         """
         companies = self.env["res.company"].search([])
         pending = self.browse()
         for company in companies:
-            today = self._company_today(company)
-            runs = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("date", "=", today),
-                    ("trigger", "=", "cron"),
-                ]
-            )
-            if not runs:
-                runs = self.create(
-                    {"company_id": company.id, "date": today, "trigger": "cron"}
-                )
+            runs = self._get_nightly_runs(company)
+            if runs is None:
+                # another worker is creating them: call again (a new
+                # transaction sees them)
+                self.env["ir.cron"]._notify_progress(done=1, remaining=1)
+                return True
             pending |= runs.filtered(lambda r: r.state != "done")
-        for run in pending:
-            if run._acquire_lock():  # else another worker is on it
-                run.with_company(run.company_id)._process_batch(batch_size)
-        remaining = sum(run._count_remaining() for run in pending)
+        busy = self.browse()  # parts another worker is on: its to finish
+        for _company, runs in pending.grouped("company_id").items():
+            for run in runs._sorted_for_this_worker():
+                if run._acquire_lock():
+                    run.with_company(run.company_id)._process_batch(batch_size)
+                    break
+                busy |= run
+        remaining = sum(run._count_remaining() for run in pending - busy)
         done = sum(pending.mapped("partner_count"))
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return True
+
+    @api.model
+    def _get_nightly_runs(self, company):
+        """Today's parts of the nightly run of `company`, created by the first
+        worker; None when another worker is creating them right now."""
+        today = self._company_today(company)
+        runs = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("date", "=", today),
+                ("trigger", "=", "cron"),
+            ]
+        )
+        if runs:
+            return runs
+        count = self._get_worker_count()
+        self.flush_model()
+        now = fields.Datetime.now()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                # another worker may be creating them: its row makes this
+                # INSERT fail (unique index), quietly, and the next call uses it
+                self.env.cr.execute(
+                    SQL(
+                        """
+                        INSERT INTO account_dunning_run (
+                            company_id, date, trigger, worker, worker_count,
+                            state, create_uid, create_date, write_uid, write_date)
+                        SELECT %(company)s, %(date)s, 'cron', worker, %(count)s,
+                               'draft', %(uid)s, %(now)s, %(uid)s, %(now)s
+                          FROM generate_series(0, %(last)s) AS worker
+                     RETURNING id
+                        """,
+                        company=company.id,
+                        date=today,
+                        count=count,
+                        last=count - 1,
+                        uid=self.env.uid,
+                        now=now,
+                    ),
+                    log_exceptions=False,
+                )
+                ids = sorted(row[0] for row in self.env.cr.fetchall())
+        except (psycopg2.IntegrityError, psycopg2.errors.SerializationFailure):
+            return None
+        return self.browse(ids)
+
+    @api.model
+    def _get_worker_count(self):
+        count = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("account_dunning.workers", 2)
+        )
+        return max(count, 1)
+
+    def _sorted_for_this_worker(self):
+        """The parts in the order this cron worker tries them: each nightly
+        job starts with its own part, then helps with the others."""
+        crons = (
+            self.env["ir.cron"]
+            .sudo()
+            .search([("model_id.model", "=", self._name)], order="id")
+        )
+        cron_id = self.env.context.get("cron_id")
+        offset = crons.ids.index(cron_id) if cron_id in crons.ids else 0
+        return self.sorted(lambda run: (run.worker - offset) % run.worker_count)
 
     @api.model
     def _company_today(self, company):
@@ -197,16 +301,49 @@ class AccountDunningRun(models.Model):
     # ------------------------------------------------------------
 
     def _acquire_lock(self):
-        """Serialise runs of one company: a second run skips (or waits for) it."""
+        """Take this run for the current transaction, or say it is taken.
+
+        A whole run (manual, or a nightly run in one part) excludes any other
+        run of the company; the parts of a nightly run exclude each other's
+        part only, so several workers share the night. Then the run's own row
+        is locked: when another worker changed it since this transaction began
+        (a batch committed meanwhile), this transaction's view of it is stale
+        and the run is left for the next call.
+        """
         self.ensure_one()
+        function = (
+            "pg_try_advisory_xact_lock_shared"
+            if self.worker_count > 1
+            else "pg_try_advisory_xact_lock"
+        )
         self.env.cr.execute(
             SQL(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                "SELECT %s(%s, %s)",
+                SQL(function),
                 RUN_LOCK_KEY,
                 self.company_id.id,
             )
         )
-        return self.env.cr.fetchone()[0]
+        if not self.env.cr.fetchone()[0]:
+            return False
+        if not isinstance(self.id, int):
+            return True
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM account_dunning_run WHERE id = %s"
+                        " FOR NO KEY UPDATE NOWAIT",
+                        self.id,
+                    ),
+                    log_exceptions=False,
+                )
+        except (
+            psycopg2.errors.LockNotAvailable,
+            psycopg2.errors.SerializationFailure,
+        ):
+            return False
+        return True
 
     def _get_batch_size(self):
         return int(
@@ -236,11 +373,14 @@ class AccountDunningRun(models.Model):
                AND m.amount_residual > 0
                AND m.invoice_date_due <= %(horizon)s
                AND m.commercial_partner_id > %(cursor)s
+               AND MOD(m.commercial_partner_id, %(count)s) = %(worker)s
             """,
             select=select,
             company=self.company_id.id,
             horizon=self.date + timedelta(days=lead_days),
             cursor=self.cursor_partner_id,
+            count=self.worker_count,
+            worker=self.worker,
         )
 
     def _count_remaining(self):
@@ -259,19 +399,31 @@ class AccountDunningRun(models.Model):
             remaining += self.env.cr.fetchone()[0]
         return remaining
 
-    def _get_queued_domain(self):
-        """Reminders of the company waiting for their email or SMS, this run's
-        and any an interrupted night left behind."""
-        return [
-            ("company_id", "=", self.company_id.id),
-            ("state", "=", "queued"),
-            ("date", "<=", self.date),
-        ]
+    def _get_queued_ids(self, limit=None):
+        """Reminders of this run's customers waiting for their email or SMS,
+        this run's and any an interrupted night left behind."""
+        action = self.env["account.dunning.action"]
+        action.flush_model(["company_id", "partner_id", "state", "date"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM account_dunning_action
+                 WHERE company_id = %(company)s AND state = 'queued'
+                   AND date <= %(date)s AND MOD(partner_id, %(count)s) = %(worker)s
+              ORDER BY id
+                 LIMIT %(limit)s
+                """,
+                company=self.company_id.id,
+                date=self.date,
+                count=self.worker_count,
+                worker=self.worker,
+                limit=limit,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     def _count_queued(self):
-        return self.env["account.dunning.action"].search_count(
-            self._get_queued_domain()
-        )
+        return len(self._get_queued_ids())
 
     def _process_batch(self, batch_size=None):
         """One unit of the run: escalate the next batch of customers, then
@@ -285,10 +437,10 @@ class AccountDunningRun(models.Model):
             # and a schedule defaulted tonight sends its invoices to the formal
             # notice in this very run.
             self.env["account.dunning.promise"]._cron_check_promises(
-                self.company_id, self.date
+                self.company_id, self.date, self._is_in_part
             )
             self.env["account.dunning.schedule"]._cron_update_schedules(
-                self.company_id, self.date
+                self.company_id, self.date, self._is_in_part
             )
         self.env.flush_all()
         batch_size = batch_size or self._get_batch_size()
@@ -298,6 +450,10 @@ class AccountDunningRun(models.Model):
         self._deliver_batch(batch_size)
         self.write({"duration": self.duration + time.monotonic() - started})
         return actions
+
+    def _is_in_part(self, partner):
+        """Whether this run (or this part of a nightly run) reminds `partner`."""
+        return partner.commercial_partner_id.id % self.worker_count == self.worker
 
     def _escalate_batch(self, batch_size):
         """Apply the rule to the next customers and record every reminder; the
@@ -367,7 +523,7 @@ class AccountDunningRun(models.Model):
         queued = (
             self.env["account.dunning.action"]
             .with_context(mail_notrack=True)
-            .search(self._get_queued_domain(), order="id", limit=batch_size)
+            .browse(self._get_queued_ids(limit=batch_size))
         )
         delivered = queued._deliver()
         vals = {}
@@ -454,7 +610,10 @@ class AccountDunningRun(models.Model):
         `amount_due`) and why the others were skipped; creates nothing."""
         self.ensure_one()
         date = self.date
-        currency = self.company_id.currency_id
+        # the company currency's comparison, looked up once for the batch
+        compare = partial(
+            float_compare, precision_rounding=self.company_id.currency_id.rounding
+        )
         skipped = defaultdict(int)
         reasons = {}  # invoice id -> skip cause, for the wizard
         partner_reasons = {}
@@ -495,7 +654,7 @@ class AccountDunningRun(models.Model):
                 snapshot.last_dates.get(partner_id),
                 # a promise broken tonight: the next level goes out at once
                 ignore_interval or partner_id in snapshot.broken,
-                currency,
+                compare,
             )
             if cause:
                 skipped[cause] += 1
@@ -592,8 +751,10 @@ class AccountDunningRun(models.Model):
         balance,
         last_date,
         ignore_interval,
-        currency,
+        compare,
     ):
+        """Why the customer gets no reminder, else None; `compare` compares
+        two amounts in the company currency (as `compare_amounts`)."""
         date = self.date
         if customer.dunning_blocked:
             return "skip_blocked"
@@ -604,9 +765,9 @@ class AccountDunningRun(models.Model):
             or customer.dunning_proceedings_date <= date
         ):
             return "skip_proceedings"
-        if currency.compare_amounts(balance, 0.0) <= 0:
+        if compare(balance, 0.0) <= 0:
             return "skip_to_reconcile"
-        if currency.compare_amounts(amount_due, policy.min_amount) < 0:
+        if compare(amount_due, policy.min_amount) < 0:
             return "skip_minimum"
         if not ignore_interval and last_date:
             interval = max(policy.min_interval_days, 1)

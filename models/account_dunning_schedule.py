@@ -364,17 +364,20 @@ class AccountDunningSchedule(models.Model):
         return 30 if self.partner_id.dunning_debtor_category == "b2c" else 0
 
     @api.model
-    def _cron_update_schedules(self, company, date):
+    def _cron_update_schedules(self, company, date, in_part=None):
         """Follow the active schedules of `company` as of `date`, before the
         escalation: confirm paid instalments, close paid schedules, declare
         defaults (acceleration) and remind the instalments coming up.
 
         Called once per run by the engine, so a defaulted schedule sends its
-        invoices to the formal notice in the same run.
+        invoices to the formal notice in the same run; `in_part` keeps the
+        customers of one part of a nightly run.
         """
         schedules = self.search(
             [("company_id", "=", company.id), ("state", "=", "active")]
         )
+        if in_part:
+            schedules = schedules.filtered(lambda s: in_part(s.partner_id))
         if not schedules:
             return self
         schedules = schedules.with_context(dunning_schedule_date=date)

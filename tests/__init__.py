@@ -23,3 +23,4 @@ from . import test_ui_call_tour
 from . import test_email_rendering
 from . import test_escalation_delivery
 from . import test_bulk_insert
+from . import test_escalation_workers

@@ -63,6 +63,9 @@ class DunningCommon(AccountTestInvoicingCommon):
         cls.env["ir.config_parameter"].sudo().set_param(
             "account_dunning.batch_size", 1000
         )
+        # one nightly run per company (the parts shared by the cron workers
+        # have their own tests)
+        cls.env["ir.config_parameter"].sudo().set_param("account_dunning.workers", 1)
 
     @classmethod
     def _use_chart_template(cls, company, chart_template_ref=None):
