@@ -7,6 +7,7 @@ Usage::
         [--template-db NAME] [--date YYYY-MM-DD] [--pdf-ratio R] [--batch-size N]
         [--repeat N] [--no-email-compare] [--no-attach] [--profile [FILE]]
         [--log-sql [FILE]] [--keep] [--drop] [--update] [--addons-path PATH]
+        [--workers N] [--escalation-only]
     python3 tools/benchmark.py --wizard 1000 [--customers N] [--database NAME]
         [--template-db NAME] [--repeat N] [--profile [FILE]] [--drop]
 
@@ -35,6 +36,10 @@ Usage::
    commits it), so the benchmark can be re-run on the same data.  A second
    measurement runs with the email levels switched to letter only, which
    isolates the cost of the email channel.  ``--profile`` adds a cProfile run.
+   ``--workers N`` splits the run into N parts, as the nightly cron workers
+   share a night, each measured by its own process, all started together (each
+   part in its own transaction, rolled back); ``--escalation-only`` leaves the
+   emails queued (the escalation alone).
 
 ``--wizard N`` measures the opening of the "Relancer" wizard instead: a data set
 of N open invoices, all overdue, over N / 10 customers (same builder), then, as
@@ -49,6 +54,7 @@ registry classes of this process only.
 
 import argparse
 import base64
+import contextlib
 import cProfile
 import datetime
 import gc
@@ -146,8 +152,12 @@ ESCALATION_KEY = "account.dunning.run._escalate_batch"
 DELIVERY_KEY = "account.dunning.run._deliver_batch"
 
 
+# A process measuring one part of a parallel run talks to its parent on stdout.
+OUTPUT = {"stream": None}
+
+
 def say(message):
-    print(message, flush=True)
+    print(message, file=OUTPUT["stream"] or sys.stdout, flush=True)
 
 
 # --------------------------------------------------------------------------
@@ -1231,7 +1241,9 @@ def measure(registry, args, mode, marker, log_sql=None):
         cr.close()
 
 
-def _measure(cr, args, mode, marker, log_sql):
+def _measure(cr, args, mode, marker, log_sql, part=0, ready=None):
+    """One measured run; with `ready`, part `part` of a run split into
+    `--workers` parts (`ready` returns when every part may start)."""
     env = api.Environment(cr, SUPERUSER_ID, {})
     company = env.company
     if args.batch_size:
@@ -1244,10 +1256,17 @@ def _measure(cr, args, mode, marker, log_sql):
             [("company_id", "=", company.id), ("attach_invoices", "=", True)]
         ).write({"attach_invoices": False})
     run = env["account.dunning.run"].create(
-        {"company_id": company.id, "date": args.date}
+        {
+            "company_id": company.id,
+            "date": args.date,
+            "worker": part,
+            "worker_count": args.workers if ready else 1,
+        }
     )
     env.flush_all()
     env.invalidate_all()
+    if ready:
+        ready()  # every part waits here for the others (parallel measurement)
     log_file = open(log_sql, "w", encoding="utf-8") if log_sql else None
     tracker = SqlTracker(log_file)
     phases = Phases(env)
@@ -1261,12 +1280,21 @@ def _measure(cr, args, mode, marker, log_sql):
     thread.query_hooks = [tracker]
     queries = cr.sql_log_count
     cpu_started = time.process_time()
+    started_at = time.time()
     started = time.perf_counter()
     error = None
     try:
         if profiler:
             profiler.enable()
-        run.action_run()
+        if args.escalation_only:
+            # the reminders are decided and recorded, the emails stay queued
+            if not run._acquire_lock():
+                raise RuntimeError("the run is locked")
+            with no_delivery(run):
+                while run.state in ("draft", "running"):
+                    run._process_batch()
+        else:
+            run.action_run()
         cr.flush()  # pending ORM writes + precommit hooks, as a commit would
     except Exception as exc:  # noqa: BLE001 - reported, the other runs go on
         error = describe_error(exc)
@@ -1274,6 +1302,7 @@ def _measure(cr, args, mode, marker, log_sql):
         if profiler:
             profiler.disable()
         seconds = time.perf_counter() - started
+        ended_at = time.time()
         cpu_seconds = time.process_time() - cpu_started
         query_count = cr.sql_log_count - queries
         thread.query_hooks = []
@@ -1284,6 +1313,8 @@ def _measure(cr, args, mode, marker, log_sql):
         "mode": mode,
         "error": error,
         "seconds": seconds,
+        "started_at": started_at,
+        "ended_at": ended_at,
         "cpu_seconds": cpu_seconds,
         "sql_seconds": sum(shape[1] for shape in tracker.shapes.values()),
         "queries": query_count,
@@ -1313,6 +1344,128 @@ def _measure(cr, args, mode, marker, log_sql):
     else:
         cr.rollback()
     return result
+
+
+def measure_parallel(args, marker):
+    """The run split into `--workers` parts, each measured by its own process
+    (as Odoo's cron workers in multi-process mode), all started together; each
+    part's transaction is rolled back. Seconds = from the start to the end of
+    the slowest part; CPU, SQL, queries and counters are summed."""
+    say(f"    VACUUM ANALYZE: {vacuum(args.database):.1f} s")
+    command = [sys.executable, str(Path(__file__).resolve())]
+    command += [
+        f"--invoices={args.invoices}",
+        f"--customers={args.customers}",
+        f"--database={args.database}",
+        f"--date={args.date.isoformat()}",
+        f"--pdf-ratio={args.pdf_ratio}",
+        f"--workers={args.workers}",
+        f"--addons-path={args.addons_path}",
+        f"--log-level={args.log_level}",
+    ]
+    if args.batch_size:
+        command.append(f"--batch-size={args.batch_size}")
+    if args.no_attach:
+        command.append("--no-attach")
+    if args.escalation_only:
+        command.append("--escalation-only")
+    processes = [
+        subprocess.Popen(
+            [*command, f"--part={part}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for part in range(args.workers)
+    ]
+    for process in processes:
+        line = process.stdout.readline()
+        if line.strip() != "READY":
+            sys.exit(f"a part of the parallel measurement did not start: {line!r}")
+    load_before = os.getloadavg()
+    for process in processes:
+        process.stdin.write("GO\n")
+        process.stdin.flush()
+    parts = []
+    for process in processes:
+        line = process.stdout.readline()
+        process.wait()
+        if not line.startswith("RESULT "):
+            sys.exit(f"a part of the parallel measurement failed: {line!r}")
+        parts.append(json.loads(line[len("RESULT ") :]))
+    # from the first part's start to the last part's end (the rollbacks after)
+    seconds = max(part["ended_at"] for part in parts) - min(
+        part["started_at"] for part in parts
+    )
+    return combine_parts(parts, seconds, (load_before, os.getloadavg()))
+
+
+def combine_parts(parts, seconds, load):
+    """One result of the parts of a parallel run."""
+    result = dict(parts[0], seconds=seconds, load=load, shapes={})
+    for key in ("cpu_seconds", "sql_seconds", "queries"):
+        result[key] = sum(part[key] for part in parts)
+    for key, value in parts[0].items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            if key.endswith("_count") or key.startswith("skip_"):
+                result[key] = sum(part[key] for part in parts)
+    result["duration"] = max(part["duration"] for part in parts)
+    result["rss_peak"] = max(part["rss_peak"] or 0 for part in parts)
+    result["maxrss"] = max(part["maxrss"] for part in parts)
+    result["error"] = "; ".join(part["error"] for part in parts if part["error"])
+    result["error_log"] = "\n".join(
+        part["error_log"] for part in parts if part.get("error_log")
+    )
+    reached = Counter()
+    phases = defaultdict(lambda: [0, 0.0, 0])
+    for part in parts:
+        reached.update(part["reached"])
+        for key, stat in part["phases"].items():
+            for index, value in enumerate(stat):
+                phases[key][index] += value
+    result["reached"] = dict(reached)
+    result["phases"] = dict(phases)
+    result["batches"] = [batch for part in parts for batch in part["batches"]]
+    result["part_seconds"] = [part["seconds"] for part in parts]
+    return result
+
+
+def measure_part(args):
+    """`--part I`: measure one part of a parallel run for the parent process,
+    which starts every part at once (READY / GO / RESULT lines on stdio)."""
+    OUTPUT["stream"] = sys.stderr
+    registry, marker = bootstrap(args)
+    cr = registry.cursor()
+
+    def ready():
+        print("READY", flush=True)
+        if sys.stdin.readline().strip() != "GO":
+            sys.exit("no GO from the parent process")
+
+    try:
+        result = _measure(cr, args, "full", marker, None, args.part, ready)
+    finally:
+        cr.close()
+    result.pop("shapes", None)
+    result["phases"] = {key: list(stat) for key, stat in result["phases"].items()}
+    print("RESULT " + json.dumps(result, default=str), flush=True)
+    return 0
+
+
+@contextlib.contextmanager
+def no_delivery(run):
+    """The run's batches without composing their emails and SMS (this process
+    only): `--escalation-only`."""
+    cls = type(run)
+    previous = cls.__dict__.get("_deliver_batch")
+    cls._deliver_batch = lambda self, batch_size: self.env["account.dunning.action"]
+    try:
+        yield
+    finally:
+        if previous is None:
+            del cls._deliver_batch
+        else:
+            cls._deliver_batch = previous
 
 
 def describe_error(exc):
@@ -1494,6 +1647,14 @@ def report_summary(args, results, pg_version):
             ]
         )
     print_table(headers, rows)
+    for res in results:
+        if res.get("part_seconds"):
+            say(
+                f"{res['label']}: {len(res['part_seconds'])} parts in parallel "
+                "processes, seconds of each part: "
+                + ", ".join(f"{sec:.2f}" for sec in res["part_seconds"])
+                + " (CPU s, SQL s, queries, per-step times: summed over the parts)"
+            )
     say(
         "(invoices/customers = read by the run: open invoices due by the horizon; "
         "seconds = wall clock; escalation = deciding and recording every reminder, "
@@ -1859,8 +2020,26 @@ def parse_args(argv):
         help='measure the opening of the "Relancer" wizard on N overdue invoices '
         "(N / 10 customers unless --customers) instead of the escalation",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="split the run into this many parts, measured by as many processes "
+        "started together, as the nightly cron workers share a night (default 1)",
+    )
+    parser.add_argument(
+        "--escalation-only",
+        action="store_true",
+        help="measure the escalation only: the reminders are decided and "
+        "recorded, their emails stay queued",
+    )
+    parser.add_argument("--part", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--log-level", default="warn")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be positive")
+    if args.workers > 1 and (args.profile or args.log_sql or args.keep):
+        parser.error("--profile, --log-sql and --keep measure one process")
     if args.wizard:
         args.invoices = args.wizard
         args.customers = args.customers or max(1, args.wizard // 10)
@@ -1899,6 +2078,8 @@ def bootstrap(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.part is not None:
+        return measure_part(args)
     registry, marker = bootstrap(args)
     if args.wizard:
         say(f'Measuring the "Relancer" wizard on {args.wizard} invoices...')
@@ -1920,7 +2101,10 @@ def main(argv=None):
         label = mode if args.repeat == 1 or mode == "profiled" else f"{mode} #{repeat}"
         say(f"Measuring the run ({label})...")
         log_sql = args.log_sql if (mode, repeat) == ("full", 1) else None
-        res = measure(registry, args, mode, marker, log_sql)
+        if args.workers > 1 and mode == "full":
+            res = measure_parallel(args, marker)
+        else:
+            res = measure(registry, args, mode, marker, log_sql)
         res["label"], res["repeat"] = label, repeat
         results.append(res)
         say(f"    {res['seconds']:.2f} s, {res['queries']} queries")
