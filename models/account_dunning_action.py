@@ -5,7 +5,7 @@ import re
 import subprocess
 from collections import defaultdict
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
@@ -935,16 +935,22 @@ class AccountDunningAction(models.Model):
         """The summary table from plain values: `lines` are dicts with
         `move_name`, `date_due`, `amount_residual` and `currency_id`."""
         currencies = self.env["res.currency"]
-        rows = Markup().join(
-            Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>")
-            % (
-                line["move_name"],
-                formats.date(line["date_due"]),
-                formats.amount(
-                    line["amount_residual"], currencies.browse(line["currency_id"])
-                ),
+        # escaped value by value: Markup's % costs more than the rest of a call
+        # note, and a night writes thousands of them
+        rows = Markup(
+            "".join(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+                    escape(line["move_name"]),
+                    escape(formats.date(line["date_due"])),
+                    escape(
+                        formats.amount(
+                            line["amount_residual"],
+                            currencies.browse(line["currency_id"]),
+                        )
+                    ),
+                )
+                for line in lines
             )
-            for line in lines
         )
         header = formats.text(
             "summary_header",
