@@ -487,15 +487,14 @@ class AccountDunningAction(models.Model):
         self._set_state("failed", error_message=message)
 
     def _compose_emails(self, actions):
+        """Queue the reminders' emails, one batch per level: every field is
+        rendered once per language and the emails are created in one go
+        (`mail.template._dunning_queue_mail_batch`). When a batch fails, the
+        reminders that break it are found and fail alone."""
         for level, level_actions in actions.grouped("level_id").items():
-            template = level.mail_template_id
-            try:
-                with self.env.cr.savepoint():
-                    mails = template.send_mail_batch(level_actions.ids)
-                mail_by_action = {mail.res_id: mail for mail in mails}
-            except Exception:  # noqa: BLE001 - find the customer that breaks it
-                _logger.info("Dunning email batch failed, retrying one by one")
-                mail_by_action = level_actions._send_email_one_by_one(template)
+            mail_by_action = level_actions._send_email_one_by_one(
+                level.mail_template_id
+            )
             sent = level_actions.browse(
                 [action.id for action in level_actions if action.id in mail_by_action]
             )
@@ -564,13 +563,32 @@ class AccountDunningAction(models.Model):
         }
 
     def _send_email_one_by_one(self, template):
+        """Compose the reminders' emails so that each reminder fails alone:
+        {action id: mail.mail} of those composed; a reminder whose email cannot
+        be composed (template error) fails with the reason. The reminders are
+        composed in one batch; a batch that fails is split in halves, composed
+        again in batch, down to the reminders failing on their own (a broken
+        customer among a thousand costs some twenty batches, not a thousand
+        emails composed one at a time)."""
         mail_by_action = {}
-        for action in self:
+        pending = [self]
+        while pending:
+            actions = pending.pop()
             try:
                 with self.env.cr.savepoint():
-                    mail_by_action[action.id] = template.send_mail_batch(action.ids)
+                    mails = template._dunning_queue_mail_batch(actions.ids)
             except Exception as error:  # noqa: BLE001 - recorded on the action
-                action._fail(_("The email could not be prepared: %s", error))
+                if len(actions) == 1:
+                    actions._fail(_("The email could not be prepared: %s", error))
+                    continue
+                _logger.info(
+                    "Dunning email batch of %s reminders failed, splitting it",
+                    len(actions),
+                )
+                half = len(actions) // 2
+                pending += [actions[half:], actions[:half]]
+                continue
+            mail_by_action.update((mail.res_id, mail) for mail in mails)
         return mail_by_action
 
     def _get_sms_contact(self):
