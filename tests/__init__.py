@@ -22,3 +22,4 @@ from . import test_reason_catalogue
 from . import test_ui_call_tour
 from . import test_email_rendering
 from . import test_escalation_delivery
+from . import test_reminder_email_batch
