@@ -565,30 +565,46 @@ class AccountDunningAction(models.Model):
     def _send_email_one_by_one(self, template):
         """Compose the reminders' emails so that each reminder fails alone:
         {action id: mail.mail} of those composed; a reminder whose email cannot
-        be composed (template error) fails with the reason. The reminders are
-        composed in one batch; a batch that fails is split in halves, composed
-        again in batch, down to the reminders failing on their own (a broken
-        customer among a thousand costs some twenty batches, not a thousand
-        emails composed one at a time)."""
+        be composed (template error) fails with the reason.
+
+        The reminders are composed in one batch. A batch that fails is split in
+        halves, each composed in batch again, down to the reminder that breaks
+        it: one broken customer among a thousand costs some twenty batches
+        instead of a thousand emails composed one at a time. When both halves
+        fail (a template broken for many customers), their reminders are
+        composed one at a time."""
         mail_by_action = {}
-        pending = [self]
-        while pending:
-            actions = pending.pop()
+
+        def compose(actions):
             try:
                 with self.env.cr.savepoint():
                     mails = template._dunning_queue_mail_batch(actions.ids)
             except Exception as error:  # noqa: BLE001 - recorded on the action
                 if len(actions) == 1:
                     actions._fail(_("The email could not be prepared: %s", error))
-                    continue
-                _logger.info(
-                    "Dunning email batch of %s reminders failed, splitting it",
-                    len(actions),
-                )
-                half = len(actions) // 2
-                pending += [actions[half:], actions[:half]]
-                continue
+                return False
             mail_by_action.update((mail.res_id, mail) for mail in mails)
+            return True
+
+        def isolate(actions):
+            _logger.info(
+                "Dunning email batch of %s reminders failed, splitting it",
+                len(actions),
+            )
+            half = len(actions) // 2
+            failing = [
+                part
+                for part in (actions[:half], actions[half:])
+                if not compose(part) and len(part) > 1
+            ]
+            if len(failing) == 2:
+                for action in failing[0] | failing[1]:
+                    compose(action)
+            elif failing:
+                isolate(failing[0])
+
+        if not compose(self) and len(self) > 1:
+            isolate(self)
         return mail_by_action
 
     def _get_sms_contact(self):

@@ -194,6 +194,26 @@ class TestReminderEmailBatch(DunningCommon):
             self.assertEqual(action.mail_id.subject, action.partner_id.name)
             self.assertIn(action.partner_id.name, action.mail_id.body_html)
 
+    def test_one_broken_customer_costs_a_few_batches(self):
+        """The reminder breaking a batch is found by halving it: seven batches
+        for eight reminders (the whole, then each half down to the culprit),
+        the others composed in batch."""
+        customers = self.env["res.partner"]
+        for index in range(8):
+            customers |= self._create_customer(f"Lot {index}", lang="en_US")
+            self._create_invoice(customers[-1], self.due)
+        emails = self._queue(customers)
+        broken = emails.sorted("id")[5]
+        self.template.body_html = (
+            "<p t-out='object.partner_id.name if "
+            f"object.id != {broken.id} else object.nope'/>"
+        )
+        with mute_logger("odoo.addons.mail.models.mail_render_mixin"):
+            self._compose(emails.sorted("id"), batches=7)
+        self.assertEqual(emails.filtered(lambda a: a.state == "failed"), broken)
+        self.assertIn("The email could not be prepared", broken.error_message)
+        self.assertEqual(len((emails - broken).mail_id), 7)
+
     def test_queries_grow_with_batches_not_emails(self):
         """Composing 30 emails (invoice PDFs attached) costs a handful of
         queries more than composing 10."""
