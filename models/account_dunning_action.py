@@ -492,15 +492,14 @@ class AccountDunningAction(models.Model):
         self._set_state("failed", error_message=message)
 
     def _compose_emails(self, actions):
+        """Queue the reminders' emails, one batch per level: every field is
+        rendered once per language and the emails are created in one go
+        (`mail.template._dunning_queue_mail_batch`). When a batch fails, the
+        reminders that break it are found and fail alone."""
         for level, level_actions in actions.grouped("level_id").items():
-            template = level.mail_template_id
-            try:
-                with self.env.cr.savepoint():
-                    mails = template.send_mail_batch(level_actions.ids)
-                mail_by_action = {mail.res_id: mail for mail in mails}
-            except Exception:  # noqa: BLE001 - find the customer that breaks it
-                _logger.info("Dunning email batch failed, retrying one by one")
-                mail_by_action = level_actions._send_email_one_by_one(template)
+            mail_by_action = level_actions._send_email_one_by_one(
+                level.mail_template_id
+            )
             sent = level_actions.browse(
                 [action.id for action in level_actions if action.id in mail_by_action]
             )
@@ -569,13 +568,48 @@ class AccountDunningAction(models.Model):
         }
 
     def _send_email_one_by_one(self, template):
+        """Compose the reminders' emails so that each reminder fails alone:
+        {action id: mail.mail} of those composed; a reminder whose email cannot
+        be composed (template error) fails with the reason.
+
+        The reminders are composed in one batch. A batch that fails is split in
+        halves, each composed in batch again, down to the reminder that breaks
+        it: one broken customer among a thousand costs some twenty batches
+        instead of a thousand emails composed one at a time. When both halves
+        fail (a template broken for many customers), their reminders are
+        composed one at a time."""
         mail_by_action = {}
-        for action in self:
+
+        def compose(actions):
             try:
                 with self.env.cr.savepoint():
-                    mail_by_action[action.id] = template.send_mail_batch(action.ids)
+                    mails = template._dunning_queue_mail_batch(actions.ids)
             except Exception as error:  # noqa: BLE001 - recorded on the action
-                action._fail(_("The email could not be prepared: %s", error))
+                if len(actions) == 1:
+                    actions._fail(_("The email could not be prepared: %s", error))
+                return False
+            mail_by_action.update((mail.res_id, mail) for mail in mails)
+            return True
+
+        def isolate(actions):
+            _logger.info(
+                "Dunning email batch of %s reminders failed, splitting it",
+                len(actions),
+            )
+            half = len(actions) // 2
+            failing = [
+                part
+                for part in (actions[:half], actions[half:])
+                if not compose(part) and len(part) > 1
+            ]
+            if len(failing) == 2:
+                for action in failing[0] | failing[1]:
+                    compose(action)
+            elif failing:
+                isolate(failing[0])
+
+        if not compose(self) and len(self) > 1:
+            isolate(self)
         return mail_by_action
 
     def _get_sms_contact(self):

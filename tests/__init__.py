@@ -24,3 +24,4 @@ from . import test_email_rendering
 from . import test_escalation_delivery
 from . import test_bulk_insert
 from . import test_escalation_workers
+from . import test_reminder_email_batch
