@@ -138,6 +138,7 @@ PHASES = [
     ("account.dunning.action", "_deliver"),
     ("account.dunning.action", "_compose_emails"),
     ("mail.template", "send_mail_batch"),
+    ("mail.template", "_dunning_queue_mail_batch"),
     ("account.dunning.action", "_attach_invoice_pdfs"),
     ("account.dunning.action", "_compute_move_ids"),
     ("account.dunning.action", "_format_summary_html"),
