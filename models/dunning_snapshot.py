@@ -326,7 +326,7 @@ class DunningContacts:
         contact met going down its individuals depth first, else the first
         contact-type one, else the customer."""
         found = {}
-        to_scan = [self.by_id[partner_id]]
+        to_scan = [self.by_id[partner_id]] if partner_id in self.by_id else []
         while to_scan:
             contact = to_scan.pop(0)
             found.setdefault(contact.type, contact.id)

@@ -261,13 +261,23 @@ class ResPartner(models.Model):
             or self.env["res.users"]
         )
 
-    def _get_dunning_recipients(self, level, moves):
+    def _get_dunning_contacts(self, moves):
+        """The contacts of these customers and the addresses their invoices
+        `moves` went to, read at once, for `_get_dunning_recipients`."""
+        return DunningContacts(
+            self.env,
+            [pid for pid in self.commercial_partner_id.ids if isinstance(pid, int)],
+            moves.partner_id.ids,
+        )
+
+    def _get_dunning_recipients(self, level, moves, contacts=None):
         """Contacts holding the level's roles, else the invoice address (the one
         the invoices went to, or the customer's invoice address), else the
-        customer itself: the engine's rule (`DunningContacts`)."""
+        customer itself: the engine's rule (`DunningContacts`). Pass the
+        `contacts` of `_get_dunning_contacts` when asking for many customers
+        or levels."""
         self.ensure_one()
-        invoice_partner_ids = moves.partner_id.ids
-        contacts = DunningContacts(self.env, self.ids, invoice_partner_ids)
+        contacts = contacts or self._get_dunning_contacts(moves)
         return self.browse(
-            contacts.get_recipients(self.id, level.role_ids.ids, invoice_partner_ids)
+            contacts.get_recipients(self.id, level.role_ids.ids, moves.partner_id.ids)
         )

@@ -75,6 +75,9 @@ class ResPartner(models.Model):
             )
             .grouped("commercial_partner_id")
         )
+        contacts = self.commercial_partner_id._get_dunning_contacts(
+            self.env["account.move"].union(*moves_by_partner.values())
+        )
         for partner in self:
             commercial = partner.commercial_partner_id.with_company(company)
             policy = commercial.dunning_policy_id or company.dunning_policy_id
@@ -91,7 +94,9 @@ class ResPartner(models.Model):
                     ", ".join(level.role_ids.mapped("name")) or "-",
                     ", ".join(
                         contact.email_formatted or contact.display_name
-                        for contact in commercial._get_dunning_recipients(level, moves)
+                        for contact in commercial._get_dunning_recipients(
+                            level, moves, contacts
+                        )
                     ),
                 )
                 for level in policy._get_ordered_levels()

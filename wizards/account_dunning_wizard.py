@@ -446,13 +446,19 @@ class AccountDunningWizardLine(models.TransientModel):
 
     @api.depends("level_id")
     def _compute_contact_ids(self):
-        for line in self:
-            if not line.level_id or not line.partner_id:
-                line.contact_ids = False
-                continue
-            moves = line.move_ids.filtered("to_remind").move_id or line.move_ids.move_id
+        lines = self.filtered(lambda line: line.level_id and line.partner_id)
+        (self - lines).contact_ids = False
+        moves_by_line = {
+            line: line.move_ids.filtered("to_remind").move_id or line.move_ids.move_id
+            for line in lines
+        }
+        # every customer's contacts in one query
+        contacts = lines.partner_id._get_dunning_contacts(
+            self.env["account.move"].union(*moves_by_line.values())
+        )
+        for line in lines:
             line.contact_ids = line.partner_id._get_dunning_recipients(
-                line.level_id, moves
+                line.level_id, moves_by_line[line], contacts
             )
 
     @api.depends(
