@@ -65,8 +65,8 @@ class DunningSnapshot:
             self.partner_ids,
             {invoice.partner_id for invoice in self.invoices},
         )
-        move_ids = [invoice.id for invoice in self.invoices]
-        self.taken = self._read_taken_slots(move_ids)
+        # (invoice, level) pairs already reminded or waiting for confirmation
+        self.taken = run._fetch_taken_slots([invoice.id for invoice in self.invoices])
         self.balances = self._read_balances()
         self.last_dates = self._read_last_reminders()
         self.broken = self._read_broken_promises()
@@ -169,10 +169,6 @@ class DunningSnapshot:
             row[0]: Customer(row[0], row[1] or "", row[2] or default_policy, *row[3:])
             for row in self.env.cr.fetchall()
         }
-
-    def _read_taken_slots(self, move_ids):
-        """(invoice, level) pairs already reminded or waiting for confirmation."""
-        return self.env["account.dunning.run"]._fetch_taken_slots(move_ids)
 
     def _read_balances(self):
         """Receivable balance per customer: unapplied payments and credit notes
