@@ -497,7 +497,7 @@ class AccountDunningAction(models.Model):
         (`mail.template._dunning_queue_mail_batch`). When a batch fails, the
         reminders that break it are found and fail alone."""
         for level, level_actions in actions.grouped("level_id").items():
-            mail_by_action = level_actions._send_email_one_by_one(
+            mail_by_action = level_actions._queue_emails_isolating_failures(
                 level.mail_template_id
             )
             sent = level_actions.browse(
@@ -567,7 +567,7 @@ class AccountDunningAction(models.Model):
             if move.invoice_pdf_report_id or move.id in rendered
         }
 
-    def _send_email_one_by_one(self, template):
+    def _queue_emails_isolating_failures(self, template):
         """Compose the reminders' emails so that each reminder fails alone:
         {action id: mail.mail} of those composed; a reminder whose email cannot
         be composed (template error) fails with the reason.
