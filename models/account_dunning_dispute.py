@@ -37,8 +37,7 @@ class AccountDunningDispute(models.Model):
         "move_id",
         string="Invoices",
         check_company=True,
-        domain="[('commercial_partner_id', '=', partner_id),"
-        " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
+        domain=lambda self: self._get_move_ids_domain(),
     )
     reason_id = fields.Many2one(
         "account.dunning.reason",
@@ -81,6 +80,13 @@ class AccountDunningDispute(models.Model):
     amount_residual = fields.Monetary(
         string="Amount in dispute", compute="_compute_amount_residual"
     )
+
+    # ------------------------------------------------------------
+    # DEFAULT METHODS
+    # ------------------------------------------------------------
+
+    def _get_move_ids_domain(self):
+        return self.env["account.dunning.rule"]._get_open_invoice_client_domain()
 
     # ------------------------------------------------------------
     # COMPUTE METHODS

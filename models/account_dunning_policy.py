@@ -36,6 +36,38 @@ class AccountDunningPolicy(models.Model):
         "reminders resume.",
     )
     note = fields.Html(translate=True)
+    # Late-payment penalties
+    contract_rate = fields.Float(
+        string="Contractual penalty rate (%)",
+        digits=(16, 2),
+        help="Late-payment rate of your terms of sale for professionals; empty: "
+        "the legal default (ECB rate + 10 points). It may not be lower than three "
+        "times the legal interest rate.",
+    )
+    leap_year_366 = fields.Boolean(
+        string="366-day years",
+        help="Count interest over 366 days in leap years instead of 365.",
+    )
+    semester_split = fields.Boolean(
+        string="Split at 1 January / 1 July",
+        default=True,
+        help="When a delay spans 1 January or 1 July, apply the new ECB rate to the "
+        "days after it (literal reading of article L441-10). Unticked: the rate of "
+        "the first day of the delay applies to the whole delay.",
+    )
+    # Payment schedules
+    schedule_max_months = fields.Integer(
+        string="Longest payment schedule (months)",
+        default=12,
+        help="A payment schedule longer than this is allowed with a warning: keep "
+        "schedules as short as possible. Two years is the legal limit.",
+    )
+    schedule_reminder_days = fields.Integer(
+        string="Instalment reminder (days before)",
+        default=3,
+        help="Days before each instalment of a payment schedule when the customer "
+        "is reminded of it by email.",
+    )
 
     _sql_constraints = [
         (
@@ -48,12 +80,24 @@ class AccountDunningPolicy(models.Model):
             "CHECK(min_amount >= 0)",
             "The minimum amount cannot be negative.",
         ),
+        (
+            "schedule_limits_positive",
+            "CHECK(schedule_max_months > 0 AND schedule_reminder_days >= 0)",
+            "The longest payment schedule must be at least one month and the "
+            "instalment reminder cannot be negative.",
+        ),
     ]
 
     @api.depends("level_ids")
     def _compute_level_count(self):
         for policy in self:
             policy.level_count = len(policy.level_ids)
+
+    @api.constrains("contract_rate")
+    def _check_contract_rate(self):
+        self.env["account.dunning.rate"]._check_contract_rate_floor(
+            self, "contract_rate"
+        )
 
     def _get_ordered_levels(self):
         """Levels in escalation order (the order the engine climbs them)."""

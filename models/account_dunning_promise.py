@@ -50,9 +50,7 @@ class AccountDunningPromise(models.Model):
         "move_id",
         string="Invoices",
         check_company=True,
-        domain="[('commercial_partner_id', '=', partner_id),"
-        " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('amount_residual', '>', 0)]",
+        domain=lambda self: self._get_move_ids_domain(),
     )
     date = fields.Date(string="Promised date", required=True, tracking=True)
     amount = fields.Monetary(required=True, tracking=True)
@@ -109,6 +107,13 @@ class AccountDunningPromise(models.Model):
     note = fields.Text()
 
     # ------------------------------------------------------------
+    # DEFAULT METHODS
+    # ------------------------------------------------------------
+
+    def _get_move_ids_domain(self):
+        return self.env["account.dunning.rule"]._get_open_invoice_client_domain()
+
+    # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
@@ -119,8 +124,7 @@ class AccountDunningPromise(models.Model):
                 promise.grace_date = False
                 continue
             company = promise.company_id or self.env.company
-            partner = promise.partner_id.with_company(company)
-            policy = partner.dunning_policy_id or company.dunning_policy_id
+            policy = promise.partner_id._get_dunning_policy(company)
             promise.grace_date = promise.date + timedelta(days=policy.grace_days)
 
     @api.depends("partner_id", "date", "amount")

@@ -8,6 +8,7 @@ class AccountDunningQueue(models.Model):
     invoices, sorted by priority (overdue amount x days late)."""
 
     _name = "account.dunning.queue"
+    _inherit = ["account.dunning.schedule.mixin"]
     _description = "Customers to remind"
     _auto = False
     _order = "priority desc, partner_id"
@@ -61,9 +62,7 @@ class AccountDunningQueue(models.Model):
                             WHERE s.id = m.id
                            ) st ON TRUE
                  LEFT JOIN account_dunning_level lv ON lv.id = st.level_id
-                     WHERE m.move_type = 'out_invoice'
-                       AND m.state = 'posted'
-                       AND m.amount_residual > 0
+                     WHERE %(open)s
                   GROUP BY m.company_id, m.commercial_partner_id
                 ), act AS (
                     SELECT a.company_id,
@@ -105,17 +104,13 @@ class AccountDunningQueue(models.Model):
                 )
                 """,
                 table=SQL.identifier(self._table),
+                open=self.env["account.dunning.rule"]._get_open_invoice_sql("m"),
             )
         )
 
-    def _get_actions(self, states):
-        return self.env["account.dunning.action"].search(
-            [
-                ("partner_id", "in", self.partner_id.ids),
-                ("company_id", "in", self.company_id.ids),
-                ("state", "in", states),
-            ]
-        )
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
 
     def action_open_partner(self):
         self.ensure_one()
@@ -168,5 +163,26 @@ class AccountDunningQueue(models.Model):
         return (
             self.env["account.dunning.call.wizard"]
             .with_company(self.company_id)
-            ._get_open_action(self.partner_id)
+            ._get_log_call_action(self.partner_id)
+        )
+
+    def action_dunning_wizard(self):
+        return self.env["account.dunning.wizard"]._get_open_action(
+            "account.dunning.queue", self.ids
+        )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _get_schedule_partner_company(self):
+        return self.partner_id, self.company_id
+
+    def _get_actions(self, states):
+        return self.env["account.dunning.action"].search(
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("state", "in", states),
+            ]
         )

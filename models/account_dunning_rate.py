@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import ValidationError
+from odoo.tools import float_compare, float_round
 
 RATE_TYPES = [
     ("ecb_mro", "ECB main refinancing rate"),
@@ -47,40 +48,34 @@ class AccountDunningRate(models.Model):
                 rate.rate,
             )
 
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
     @api.model
     def _get_rate(self, rate_type, on_date):
         """Rate (in percent) of `rate_type` in force on `on_date`, None if the
         table starts later."""
-        on_date = fields.Date.to_date(on_date)
-        self.flush_model(["rate_type", "date_start", "rate"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT rate
-                  FROM account_dunning_rate
-                 WHERE rate_type = %(rate_type)s AND date_start <= %(on_date)s
-              ORDER BY date_start DESC
-                 LIMIT 1
-                """,
-                rate_type=rate_type,
-                on_date=on_date,
-            )
+        rate = self.search(
+            [
+                ("rate_type", "=", rate_type),
+                ("date_start", "<=", fields.Date.to_date(on_date)),
+            ],
+            order="date_start desc",
+            limit=1,
         )
-        row = self.env.cr.fetchone()
-        return row[0] if row else None
+        return rate.rate if rate else None
 
     @api.model
     def _get_rate_table(self):
         """All rates in one query, as {rate_type: [(date_start, rate)] ascending},
         for the computations that look up many dates."""
-        self.flush_model(["rate_type", "date_start", "rate"])
-        self.env.cr.execute(
-            "SELECT rate_type, date_start, rate FROM account_dunning_rate "
-            "ORDER BY rate_type, date_start"
-        )
         table = {}
-        for rate_type, date_start, rate in self.env.cr.fetchall():
-            table.setdefault(rate_type, []).append((date_start, rate))
+        rates = self.search_fetch(
+            [], ["rate_type", "date_start", "rate"], order="rate_type, date_start"
+        )
+        for rate in rates:
+            table.setdefault(rate.rate_type, []).append((rate.date_start, rate.rate))
         return table
 
     @api.model
@@ -92,3 +87,35 @@ class AccountDunningRate(models.Model):
                 break
             found = rate
         return found
+
+    @api.model
+    def _get_contract_rate_floor(self, on_date):
+        """Lowest contractual B2B rate allowed on `on_date`, in percent."""
+        legal = self._get_rate("legal_business", on_date)
+        if legal is None:
+            return None
+        return float_round(3 * legal, precision_digits=4)
+
+    @api.model
+    def _check_contract_rate_floor(self, records, field_name):
+        """Refuse a contractual late-payment rate (field `field_name` of
+        `records`: customers, policies) below three times the legal interest
+        rate in force today (C. com. L441-10 II)."""
+        floor = self._get_contract_rate_floor(fields.Date.context_today(self))
+        if floor is None:
+            return
+        for record in records:
+            rate = record[field_name]
+            if rate and float_compare(rate, floor, precision_digits=4) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The contractual late-payment rate of %(record)s "
+                        "(%(rate)s %%) is below the legal minimum of %(floor)s %%: "
+                        "three times the French legal interest rate in force. "
+                        "Leave it empty to apply the default rate (ECB rate + 10 "
+                        "points).",
+                        record=record.display_name,
+                        rate=rate,
+                        floor=floor,
+                    )
+                )

@@ -1,47 +1,38 @@
+"""The nightly run. Why one file of some 650 lines: a run's fields are mostly
+its counters (one per channel and one per skip cause of the rule), and its
+batch loop, locks and parts belong together; the rule itself lives in
+`account_dunning_rule.py` and the sending in `account_dunning_send.py`."""
+
 import logging
 import time
 from collections import defaultdict
 from datetime import timedelta
-from functools import partial
 
 import psycopg2
 import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, mute_logger
 
-from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
-from .dunning_snapshot import DunningSnapshot
+from ..lib.snapshot import DunningSnapshot
+from .account_dunning_action import VALIDATED_STATES
 
 _logger = logging.getLogger(__name__)
 
 # Key of the PostgreSQL advisory lock that serialises runs of one company.
 RUN_LOCK_KEY = 741852
 
-SKIP_CAUSES = [
-    # (field, label): invoice-level causes first, then customer-level ones
-    ("skip_excluded", "Excluded invoices"),
-    ("skip_disputed", "Disputed invoices"),
-    ("skip_promise", "Invoices under a promise of payment"),
-    ("skip_pending", "Invoices awaiting confirmation"),
-    ("skip_schedule", "Invoices in an active payment schedule"),
-    ("skip_blocked", "Blocked customers"),
-    ("skip_paused", "Paused customers"),
-    ("skip_proceedings", "Customers under collective proceedings"),
-    ("skip_to_reconcile", "Customers with nothing due (to reconcile)"),
-    ("skip_minimum", "Customers under the minimum amount"),
-    ("skip_interval", "Customers reminded too recently"),
-    ("skip_no_policy", "Customers without a policy"),
-]
-
 
 class AccountDunningRun(models.Model):
     """One escalation pass over a company's overdue invoices, as of `date`.
 
-    The escalation rule lives here only; the nightly cron and the "Relancer"
-    wizard both call it. Everything is evaluated as of the run's date, so a run
-    created for any date reproduces that night.
+    The run reads its customers batch by batch, applies the escalation rule
+    (`account.dunning.rule`, which the "Relancer" wizard applies too) and
+    records every reminder. Everything is evaluated as of the run's date, so a
+    run created for any date reproduces that night. Its counters say how many
+    reminders went out by channel and why the others were skipped (one field
+    per cause of `SKIP_CAUSES`).
     """
 
     _name = "account.dunning.run"
@@ -239,36 +230,25 @@ class AccountDunningRun(models.Model):
         if runs:
             return runs
         count = self._get_worker_count()
-        self.flush_model()
-        now = fields.Datetime.now()
         try:
-            with self.env.cr.savepoint(flush=False):
-                # another worker may be creating them: its row makes this
-                # INSERT fail (unique index), quietly, and the next call uses it
-                self.env.cr.execute(
-                    SQL(
-                        """
-                        INSERT INTO account_dunning_run (
-                            company_id, date, trigger, worker, worker_count,
-                            state, create_uid, create_date, write_uid, write_date)
-                        SELECT %(company)s, %(date)s, 'cron', worker, %(count)s,
-                               'draft', %(uid)s, %(now)s, %(uid)s, %(now)s
-                          FROM generate_series(0, %(last)s) AS worker
-                     RETURNING id
-                        """,
-                        company=company.id,
-                        date=today,
-                        count=count,
-                        last=count - 1,
-                        uid=self.env.uid,
-                        now=now,
-                    ),
-                    log_exceptions=False,
+            # another worker may be creating them: its rows make this creation
+            # fail (unique index), quietly, and the next call uses them
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                runs = self.create(
+                    [
+                        {
+                            "company_id": company.id,
+                            "date": today,
+                            "trigger": "cron",
+                            "worker": worker,
+                            "worker_count": count,
+                        }
+                        for worker in range(count)
+                    ]
                 )
-                ids = sorted(row[0] for row in self.env.cr.fetchall())
         except (psycopg2.IntegrityError, psycopg2.errors.SerializationFailure):
             return None
-        return self.browse(ids)
+        return runs
 
     @api.model
     def _get_worker_count(self):
@@ -368,15 +348,14 @@ class AccountDunningRun(models.Model):
             SELECT %(select)s
               FROM account_move m
              WHERE m.company_id = %(company)s
-               AND m.move_type = 'out_invoice'
-               AND m.state = 'posted'
-               AND m.amount_residual > 0
+               AND %(open)s
                AND m.invoice_date_due <= %(horizon)s
                AND m.commercial_partner_id > %(cursor)s
                AND MOD(m.commercial_partner_id, %(count)s) = %(worker)s
             """,
             select=select,
             company=self.company_id.id,
+            open=self.env["account.dunning.rule"]._get_open_invoice_sql("m"),
             horizon=self.date + timedelta(days=lead_days),
             cursor=self.cursor_partner_id,
             count=self.worker_count,
@@ -468,10 +447,8 @@ class AccountDunningRun(models.Model):
         actions = self.env["account.dunning.action"]
         if partner_ids:
             snapshot = self._read_snapshot(partner_ids)
-            evaluation = self._apply_rule(snapshot)
-            Action = self.env["account.dunning.action"].with_context(
-                mail_create_nolog=True, mail_notrack=True
-            )
+            evaluation = self.env["account.dunning.rule"]._apply(snapshot)
+            Action = self.env["account.dunning.action"]
             vals_list = self._prepare_actions_vals(evaluation["proposals"], snapshot)
             # automatic levels are validated as they are created, each reminder
             # and line written once in its final state
@@ -486,15 +463,17 @@ class AccountDunningRun(models.Model):
                 snapshot,
             )
             actions = Action._create_bulk(vals_list)
-            actions.browse(
-                [
-                    action_id
-                    for action_id, action_vals in zip(
-                        actions.ids, vals_list, strict=True
-                    )
-                    if action_vals.get("state") in VALIDATED_STATES
-                ]
-            )._log_in_chatter()
+            self.env["account.dunning.send"]._log_in_chatter(
+                actions.browse(
+                    [
+                        action_id
+                        for action_id, action_vals in zip(
+                            actions.ids, vals_list, strict=True
+                        )
+                        if action_vals.get("state") in VALIDATED_STATES
+                    ]
+                )
+            )
             vals.update(
                 self._get_counters_vals(
                     evaluation,
@@ -520,10 +499,8 @@ class AccountDunningRun(models.Model):
         customer is escalated, the run is done when none is left. A reminder
         that cannot be composed fails alone, with the reason in the run's
         errors. Returns the reminders delivered."""
-        queued = (
-            self.env["account.dunning.action"]
-            .with_context(mail_notrack=True)
-            .browse(self._get_queued_ids(limit=batch_size))
+        queued = self.env["account.dunning.action"].browse(
+            self._get_queued_ids(limit=batch_size)
         )
         delivered = queued._deliver()
         vals = {}
@@ -579,7 +556,7 @@ class AccountDunningRun(models.Model):
         `ignore_interval` lets a user remind again before the interval."""
         self.ensure_one()
         snapshot = self._read_snapshot(partners.ids, move_ids)
-        evaluation = self._apply_rule(snapshot, ignore_interval)
+        evaluation = self.env["account.dunning.rule"]._apply(snapshot, ignore_interval)
         Move = self.env["account.move"]
         Level = self.env["account.dunning.level"]
         evaluation["proposals"] = [
@@ -603,178 +580,6 @@ class AccountDunningRun(models.Model):
         them, or `move_ids` only), read in a fixed number of queries."""
         return DunningSnapshot(self, partner_ids, move_ids)
 
-    def _apply_rule(self, snapshot, ignore_interval=False):
-        """Apply the escalation rule to a snapshot of open invoices as of the
-        run's date. Returns the proposals (one per customer reaching a level:
-        `partner_id`, `policy_id`, `targets` {invoice id: level id},
-        `amount_due`) and why the others were skipped; creates nothing."""
-        self.ensure_one()
-        date = self.date
-        # the company currency's comparison, looked up once for the batch
-        compare = partial(
-            float_compare, precision_rounding=self.company_id.currency_id.rounding
-        )
-        skipped = defaultdict(int)
-        reasons = {}  # invoice id -> skip cause, for the wizard
-        partner_reasons = {}
-        proposals = []
-        for partner_id, invoices in snapshot.invoices_by_partner.items():
-            customer = snapshot.customers[partner_id]
-            policy = snapshot.policies.get(customer.policy_id)
-            if not policy:
-                skipped["skip_no_policy"] += 1
-                partner_reasons[partner_id] = "skip_no_policy"
-                continue
-            targets = {}
-            for invoice in invoices:
-                level = self._get_target_level(invoice, policy, snapshot.levels, date)
-                if not level:
-                    continue
-                cause = self._get_move_skip_cause(
-                    invoice, level, policy, date, snapshot.taken
-                )
-                if cause:
-                    skipped[cause] += 1
-                    reasons[invoice.id] = cause
-                    continue
-                targets[invoice.id] = level.id
-            if not targets:
-                continue
-            amount_due = sum(
-                invoice.amount_residual_signed
-                for invoice in invoices
-                if invoice.invoice_date_due < date or invoice.id in targets
-            )
-            balance = snapshot.balances.get(partner_id, 0.0)
-            cause = self._get_partner_skip_cause(
-                customer,
-                policy,
-                min(amount_due, balance),
-                balance,
-                snapshot.last_dates.get(partner_id),
-                # a promise broken tonight: the next level goes out at once
-                ignore_interval or partner_id in snapshot.broken,
-                compare,
-            )
-            if cause:
-                skipped[cause] += 1
-                partner_reasons[partner_id] = cause
-                for move_id in targets:
-                    reasons[move_id] = cause
-                continue
-            proposals.append(
-                {
-                    "partner_id": partner_id,
-                    "policy_id": policy.id,
-                    "targets": targets,
-                    "amount_due": min(amount_due, balance),
-                }
-            )
-        return {
-            "proposals": proposals,
-            "skipped": dict(skipped),
-            "reasons": reasons,
-            "partner_reasons": partner_reasons,
-            "partner_count": len(snapshot.partner_ids),
-            "invoice_count": len(snapshot.invoices),
-        }
-
-    @api.model
-    def _fetch_taken_slots(self, move_ids):
-        """(invoice, level) pairs already reminded or waiting for confirmation."""
-        if not move_ids:
-            return set()
-        self.env["account.dunning.action.line"].flush_model(
-            ["move_id", "level_id", "state"]
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT move_id, level_id FROM account_dunning_action_line
-                 WHERE move_id = ANY(%s) AND state IN %s
-                """,
-                list(move_ids),
-                ACTIVE_STATES,
-            )
-        )
-        return set(self.env.cr.fetchall())
-
-    @api.model
-    def _get_target_level(self, invoice, policy, levels, date):
-        """The next level of the policy after the invoice's current one, if it
-        is due on `date`; `levels` gives any level by id (the current one may
-        come from another policy).
-
-        Never more than one step per reminder. Pre-due levels (negative delay)
-        only make sense before the due date, so an invoice already due skips them.
-        """
-        days = (date - invoice.invoice_date_due).days
-        current = levels.get(invoice.level_id) if invoice.level_id else None
-        if invoice.schedule_state == "defaulted":
-            # Acceleration: the whole balance is due, straight to the formal notice.
-            ordered = [level.id for level in policy.levels]
-            notice = policy.formal_notice_id
-            if not notice:
-                return None
-            if current and current.id in ordered:
-                if ordered.index(current.id) >= ordered.index(notice):
-                    return None
-            return levels[notice]
-        for level in policy.levels:
-            if current and level.delay <= current.delay:
-                continue
-            if level.delay < 0 and days >= 0:
-                continue
-            return level if level.delay <= days else None
-        return None
-
-    @api.model
-    def _get_move_skip_cause(self, invoice, level, policy, date, taken):
-        if invoice.dunning_excluded:
-            return "skip_excluded"
-        if invoice.is_disputed:
-            return "skip_disputed"
-        promise = invoice.dunning_promise_date
-        if promise and promise + timedelta(days=policy.grace_days) >= date:
-            return "skip_promise"
-        if (invoice.id, level.id) in taken:
-            return "skip_pending"
-        if invoice.schedule_state == "active":
-            return "skip_schedule"
-        return None
-
-    def _get_partner_skip_cause(
-        self,
-        customer,
-        policy,
-        amount_due,
-        balance,
-        last_date,
-        ignore_interval,
-        compare,
-    ):
-        """Why the customer gets no reminder, else None; `compare` compares
-        two amounts in the company currency (as `compare_amounts`)."""
-        date = self.date
-        if customer.dunning_blocked:
-            return "skip_blocked"
-        if customer.dunning_paused_until and customer.dunning_paused_until >= date:
-            return "skip_paused"
-        if customer.dunning_proceedings and (
-            not customer.dunning_proceedings_date
-            or customer.dunning_proceedings_date <= date
-        ):
-            return "skip_proceedings"
-        if compare(balance, 0.0) <= 0:
-            return "skip_to_reconcile"
-        if compare(amount_due, policy.min_amount) < 0:
-            return "skip_minimum"
-        if not ignore_interval and last_date:
-            interval = max(policy.min_interval_days, 1)
-            if (date - last_date).days < interval:
-                return "skip_interval"
-        return None
-
     def _create_actions(self, proposals):
         """Draft reminders for the "Relancer" wizard's proposals (records, as
         `_evaluate` returns them, plus the channels chosen); the wizard
@@ -795,10 +600,8 @@ class AccountDunningRun(models.Model):
             [proposal["partner_id"] for proposal in plain],
             [move_id for proposal in plain for move_id in proposal["targets"]],
         )
-        return (
-            self.env["account.dunning.action"]
-            .with_context(mail_create_nolog=True, mail_notrack=True)
-            ._create_bulk(self._prepare_actions_vals(plain, snapshot))
+        return self.env["account.dunning.action"]._create_bulk(
+            self._prepare_actions_vals(plain, snapshot)
         )
 
     @api.model

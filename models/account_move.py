@@ -1,9 +1,7 @@
-from datetime import timedelta
-
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount, format_date
 
 # Reminder state fields of an invoice -> columns of account.dunning.move.state
 DUNNING_STATE_COLUMNS = {
@@ -14,7 +12,15 @@ DUNNING_STATE_COLUMNS = {
 
 
 class AccountMove(models.Model):
+    """Where an invoice stands in the reminders (read from its history), what
+    holds it (exclusion, dispute, promise, schedule), its next step and the
+    late-payment penalties it owes."""
+
     _inherit = "account.move"
+
+    # ------------------------------------------------------------
+    # FIELDS: reminders
+    # ------------------------------------------------------------
 
     # Where the invoice stands, read from its reminders history
     # (account.dunning.move.state): searchable, groupable and sortable through
@@ -104,6 +110,39 @@ class AccountMove(models.Model):
     )
 
     # ------------------------------------------------------------
+    # FIELDS: payment schedule
+    # ------------------------------------------------------------
+
+    dunning_schedule_id = fields.Many2one(
+        "account.dunning.schedule",
+        string="Payment schedule",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="Payment schedule agreed with the customer for this invoice: while it "
+        "is honoured the invoice gets no ordinary reminder.",
+    )
+    dunning_schedule_state = fields.Selection(related="dunning_schedule_id.state")
+
+    # ------------------------------------------------------------
+    # FIELDS: late-payment penalties
+    # ------------------------------------------------------------
+
+    dunning_interest_amount = fields.Monetary(
+        string="Late-payment interest",
+        compute="_compute_dunning_penalties",
+        help="Interest owed today for late payment: ECB rate + 10 points (or the "
+        "contractual rate) for a professional, ECB rate + 8 points for a public "
+        "buyer, legal rate from the formal notice for a private person.",
+    )
+    dunning_fixed_fee = fields.Monetary(
+        string="Recovery indemnity",
+        compute="_compute_dunning_penalties",
+        help="Fixed indemnity for recovery costs owed by a professional or public "
+        "customer for an invoice paid late (40 € per invoice).",
+    )
+
+    # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
@@ -176,26 +215,58 @@ class AccountMove(models.Model):
         "invoice_date_due",
         "amount_residual",
         "commercial_partner_id",
+        "dunning_schedule_id.state",
     )
     def _compute_dunning_next(self):
+        """The next level under the customer's policy and when it falls due:
+        the engine's rule (`account.dunning.rule`), as of the company's day."""
+        Rule = self.env["account.dunning.rule"]
         Level = self.env["account.dunning.level"]
+        self.dunning_next_date = False
+        self.dunning_next_level_id = Level
+        candidates = self.filtered(lambda m: m._is_dunning_candidate())
+        for company, moves in candidates.grouped("company_id").items():
+            policies, levels = Rule._read_policies(company)
+            today = self.env["account.dunning.run"]._company_today(company)
+            for move in moves:
+                policy = policies.get(
+                    move.commercial_partner_id._get_dunning_policy(company).id
+                )
+                if not policy:
+                    continue
+                schedule_state = move.dunning_schedule_id.state
+                level = Rule._get_next_level(
+                    move.dunning_level_id.id,
+                    move.invoice_date_due,
+                    schedule_state,
+                    policy,
+                    levels,
+                    today,
+                )
+                if level:
+                    move.dunning_next_level_id = Level.browse(level.id)
+                    move.dunning_next_date = Rule._get_level_date(
+                        level, move.invoice_date_due, schedule_state, today
+                    )
+
+    @api.depends(
+        "state",
+        "move_type",
+        "amount_residual",
+        "invoice_date_due",
+        "commercial_partner_id",
+        "commercial_partner_id.dunning_proceedings",
+        "commercial_partner_id.dunning_proceedings_date",
+    )
+    @api.depends_context("dunning_penalty_date")
+    def _compute_dunning_penalties(self):
+        on_date = self.env.context.get("dunning_penalty_date")
+        origins = self._origin
+        penalties = origins._get_dunning_penalties(on_date) if origins else {}
         for move in self:
-            move.dunning_next_date = False
-            move.dunning_next_level_id = Level
-            if not move._is_dunning_candidate():
-                continue
-            partner = move.commercial_partner_id.with_company(move.company_id)
-            policy = partner.dunning_policy_id or move.company_id.dunning_policy_id
-            current = move.dunning_level_id
-            for level in policy._get_ordered_levels():
-                if current and level.delay <= current.delay:
-                    continue
-                date = move.invoice_date_due + timedelta(days=level.delay)
-                if level.delay < 0 and date < fields.Date.context_today(move):
-                    continue
-                move.dunning_next_level_id = level
-                move.dunning_next_date = date
-                break
+            values = penalties.get(move._origin.id, {})
+            move.dunning_interest_amount = values.get("interest", 0.0)
+            move.dunning_fixed_fee = values.get("fixed_fee", 0.0)
 
     # ------------------------------------------------------------
     # CRUD METHODS
@@ -205,12 +276,15 @@ class AccountMove(models.Model):
         super().init()
         # The engine reads open customer invoices by company and customer.
         self.env.cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS account_move_dunning_open_idx
-                ON account_move (company_id, commercial_partner_id, invoice_date_due)
-             WHERE move_type = 'out_invoice' AND state = 'posted'
-               AND amount_residual > 0
-            """
+            SQL(
+                """
+                CREATE INDEX IF NOT EXISTS account_move_dunning_open_idx
+                    ON account_move (company_id, commercial_partner_id,
+                                     invoice_date_due)
+                 WHERE %s
+                """,
+                self.env["account.dunning.rule"]._get_open_invoice_sql(),
+            )
         )
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
@@ -245,6 +319,191 @@ class AccountMove(models.Model):
         action["context"] = {}
         return action
 
+    def action_open_dunning_schedule(self):
+        self.ensure_one()
+        return self.dunning_schedule_id._get_form_action()
+
+    def action_dunning_wizard(self):
+        """Open "Relancer" on these invoices."""
+        return self.env["account.dunning.wizard"]._get_open_action(
+            "account.move", self.ids
+        )
+
+    def action_dunning_claim_penalties(self):
+        """Draft debit note of the penalties of the selected invoices: one line of
+        interest, one line of fixed indemnities, no tax (damages, not a supply)."""
+        _ = self.env._
+        if not self:
+            raise UserError(_("Select the invoices whose penalties you claim."))
+        wrong = self.filtered(
+            lambda m: m.move_type != "out_invoice" or m.state != "posted"
+        )
+        if wrong:
+            raise UserError(
+                _(
+                    "Penalties can only be claimed on posted customer invoices: "
+                    "%(moves)s.",
+                    moves=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        partner = self.commercial_partner_id
+        if len(partner) > 1:
+            raise UserError(
+                _(
+                    "Penalties are claimed from one customer at a time, and the "
+                    "selected invoices belong to several customers (%(customers)s). "
+                    "Select the invoices of a single customer.",
+                    customers=", ".join(partner.mapped("display_name")),
+                )
+            )
+        if len(self.company_id) > 1 or len(self.currency_id) > 1:
+            raise UserError(
+                _(
+                    "Select invoices of one company and in one currency to claim "
+                    "their penalties together."
+                )
+            )
+        today = fields.Date.context_today(self)
+        if self.env["account.dunning.rule"]._is_in_proceedings(partner, today):
+            raise UserError(
+                _(
+                    "%(customer)s is in collective proceedings: penalties and "
+                    "indemnities cannot be claimed from them; declare the claim to "
+                    "the court-appointed representative instead.",
+                    customer=partner.display_name,
+                )
+            )
+        penalties = self._get_dunning_penalties(today)
+        missing = sorted({d for v in penalties.values() for d in v["missing_rates"]})
+        if missing:
+            raise UserError(
+                _(
+                    "No reference rate is recorded for %(dates)s: add it under "
+                    "Configuration > Reminders > Reference rates, then claim again.",
+                    dates=", ".join(format_date(self.env, d) for d in missing),
+                )
+            )
+        company = self.company_id
+        currency = self.currency_id
+        interest = currency.round(sum(v["interest"] for v in penalties.values()))
+        fees = currency.round(sum(v["fixed_fee"] for v in penalties.values()))
+        if currency.is_zero(interest) and currency.is_zero(fees):
+            raise UserError(
+                _(
+                    "Nothing is due on the selected invoices: they were not paid "
+                    "late, or, for a private person, no formal notice was sent."
+                )
+            )
+        journal = self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(company),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+        if not journal.default_account_id:
+            raise UserError(
+                _("Set an income account on a sales journal to claim penalties.")
+            )
+        category = partner.dunning_debtor_category or "b2b"
+        lines = []
+        if not currency.is_zero(interest):
+            lines.append(
+                Command.create(
+                    {
+                        "name": self._dunning_interest_label(category, penalties),
+                        "quantity": 1,
+                        "price_unit": interest,
+                        "account_id": journal.default_account_id.id,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            )
+        if not currency.is_zero(fees):
+            late = self.filtered(lambda m: penalties[m.id]["fixed_fee"])
+            lines.append(
+                Command.create(
+                    {
+                        "name": self._dunning_fee_label(category, late),
+                        "quantity": 1,
+                        "price_unit": fees,
+                        "account_id": journal.default_account_id.id,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            )
+        note = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "journal_id": journal.id,
+                "currency_id": currency.id,
+                "invoice_origin": ", ".join(self.sorted("name").mapped("name")),
+                "ref": _("Late-payment penalties"),
+                "narration": _(
+                    "Debit note of late-payment penalties: these amounts compensate "
+                    "a late payment and are not the price of a supply, so no VAT "
+                    "applies."
+                ),
+                "invoice_line_ids": lines,
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Penalties debit note"),
+            "res_model": "account.move",
+            "res_id": note.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def _dunning_interest_label(self, category, penalties):
+        _ = self.env._
+        title = {
+            "b2b": _(
+                "Late-payment penalties (article L441-10 of the French Commercial Code)"
+            ),
+            "b2g": _(
+                "Moratorium interest (article L2192-13 of the French Public "
+                "Procurement Code)"
+            ),
+            "b2c": _(
+                "Interest at the legal rate from the formal notice (article 1231-6 "
+                "of the French Civil Code)"
+            ),
+        }[category]
+        details = []
+        for move in self.sorted("name"):
+            for first, last, days, base, rate in penalties[move.id]["periods"]:
+                details.append(
+                    _(
+                        "%(invoice)s: %(base)s × %(rate)s %% × %(days)s days "
+                        "(%(first)s – %(last)s)",
+                        invoice=move.name,
+                        base=format_amount(self.env, base, move.currency_id),
+                        rate=round(rate, 4),
+                        days=days,
+                        first=format_date(self.env, first),
+                        last=format_date(self.env, last),
+                    )
+                )
+        return "\n".join([title, *details])
+
+    def _dunning_fee_label(self, category, late_moves):
+        _ = self.env._
+        law = (
+            _("article L2192-13 of the French Public Procurement Code")
+            if category == "b2g"
+            else _("articles L441-10 and D441-5 of the French Commercial Code")
+        )
+        return _(
+            "Fixed indemnity for recovery costs, per invoice paid late (%(law)s): "
+            "%(invoices)s",
+            law=law,
+            invoices=", ".join(late_moves.sorted("name").mapped("name")),
+        )
+
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
@@ -277,6 +536,7 @@ class AccountMove(models.Model):
             "dunning_excluded",
             "is_disputed",
             "dunning_promise_date",
+            "dunning_schedule_id",
         ]
 
     def _is_dunning_candidate(self):
@@ -297,3 +557,8 @@ class AccountMove(models.Model):
                     moves=", ".join(wrong.mapped("display_name")),
                 )
             )
+
+    def _get_dunning_penalties(self, on_date=None):
+        """Late-payment penalties of these invoices on `on_date` (default
+        today), per invoice id: see `account.dunning.penalty`."""
+        return self.env["account.dunning.penalty"]._compute_penalties(self, on_date)

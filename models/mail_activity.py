@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from .bulk_insert import insert_columns, next_ids
+from ..lib.sql import insert_columns, next_ids
 
 
 class MailActivity(models.Model):

@@ -7,8 +7,8 @@ from odoo import Command, api, models
 from odoo.tools import safe_eval
 from odoo.tools.rendering_tools import parse_inline_template
 
-from .account_dunning_action import DunningFormats
-from .bulk_insert import update_column
+from ..lib.formats import DunningFormats
+from ..lib.sql import update_column
 
 # What `send_mail_batch` renders for each email queued.
 QUEUED_MAIL_FIELDS = (

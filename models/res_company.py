@@ -20,6 +20,12 @@ class ResCompany(models.Model):
         help="Receives the phone-call tasks of customers with neither a credit "
         "controller nor a salesperson.",
     )
+    dunning_fixed_fee_amount = fields.Monetary(
+        string="Fixed recovery indemnity",
+        default=40.0,
+        help="Owed by a professional or public customer for each invoice paid late "
+        "(article D441-5 of the French Commercial Code: 40 €).",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

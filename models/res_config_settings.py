@@ -10,3 +10,6 @@ class ResConfigSettings(models.TransientModel):
     dunning_user_id = fields.Many2one(
         related="company_id.dunning_user_id", readonly=False
     )
+    dunning_fixed_fee_amount = fields.Monetary(
+        related="company_id.dunning_fixed_fee_amount", readonly=False
+    )

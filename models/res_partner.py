@@ -1,11 +1,33 @@
-from odoo import _, fields, models
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from .dunning_snapshot import DunningContacts
+from ..lib.snapshot import DunningContacts
+
+RISKS = [("normal", "Normal"), ("watch", "To watch"), ("high", "High")]
+DEBTOR_CATEGORIES = [
+    ("b2b", "Professional"),
+    ("b2c", "Private person"),
+    ("b2g", "Public buyer"),
+]
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    """The customer as the credit controller sees it: how it is reminded
+    (policy, contacts and roles, blocks), what it owes and how it pays, what it
+    said (promises, disputes, schedules) and what the law says of it (debtor
+    category, collective proceedings)."""
+
+    _name = "res.partner"
+    _inherit = ["res.partner", "account.dunning.schedule.mixin"]
+
+    # ------------------------------------------------------------
+    # FIELDS: how the customer is reminded
+    # ------------------------------------------------------------
 
     dunning_policy_id = fields.Many2one(
         "account.dunning.policy",
@@ -59,6 +81,51 @@ class ResPartner(models.Model):
         help="Public buyer (administration, local authority, hospital): slower "
         "policy, invoices through Chorus Pro.",
     )
+    dunning_chorus_service_code = fields.Char(
+        string="Chorus Pro service code",
+        help="Code of the public buyer's service that receives and certifies the "
+        "invoices on Chorus Pro.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: penalties and the law
+    # ------------------------------------------------------------
+
+    dunning_debtor_category = fields.Selection(
+        DEBTOR_CATEGORIES,
+        string="Debtor category",
+        compute="_compute_dunning_debtor_category",
+        store=True,
+        readonly=False,
+        help="Decides the late-payment penalties: professionals owe interest from "
+        "the day after the due date plus a 40 € indemnity per invoice; public "
+        "buyers owe moratorium interest plus 40 €; private persons owe only "
+        "legal interest from the formal notice.",
+    )
+    dunning_public_hospital = fields.Boolean(
+        string="Public hospital",
+        help="Public health institution: the legal payment period is 50 days "
+        "instead of 30.",
+    )
+    dunning_contract_rate = fields.Float(
+        string="Contractual penalty rate (%)",
+        digits=(16, 2),
+        help="Late-payment rate agreed with this customer; empty: the rate of the "
+        "policy, else the legal default (ECB rate + 10 points).",
+    )
+
+    dunning_claim_deadline = fields.Date(
+        string="Declare the claim before",
+        compute="_compute_dunning_claim_deadline",
+        help="Last day to declare the claim to the court-appointed representative: "
+        "two months after the publication of the opening judgment in the BODACC, "
+        "four months for a creditor outside mainland France (C. com. R622-24).",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: where the customer stands
+    # ------------------------------------------------------------
+
     dunning_level_id = fields.Many2one(
         "account.dunning.level",
         string="Dunning level",
@@ -96,37 +163,69 @@ class ResPartner(models.Model):
         help="The customer has open invoices and unapplied payments or credit "
         "notes: reconcile before reminding.",
     )
+    dunning_who_to_remind = fields.Html(
+        string="Who to remind",
+        compute="_compute_dunning_who_to_remind",
+        sanitize=False,
+        help="Recipients of each level of the customer's policy, from the contact "
+        "roles, else the invoice address, else the customer itself.",
+    )
+    dunning_dispute_count = fields.Integer(
+        string="Open disputes", compute="_compute_dunning_status"
+    )
+    dunning_promise_count = fields.Integer(
+        string="Open promises", compute="_compute_dunning_status"
+    )
+    dunning_promise_broken = fields.Boolean(
+        string="Promise broken",
+        compute="_compute_dunning_status",
+        help="A promise of payment was broken and its invoices are still unpaid.",
+    )
+    dunning_broken_promise_count = fields.Integer(
+        string="Broken promises (12 months)", compute="_compute_dunning_status"
+    )
+    dunning_risk = fields.Selection(
+        RISKS,
+        string="Payment risk",
+        compute="_compute_dunning_status",
+        help="Raised by repeated broken promises of payment over twelve months: "
+        "one to watch, two or more high.",
+    )
+    dunning_formal_notice_sent = fields.Boolean(
+        string="Formal notice sent", compute="_compute_dunning_status"
+    )
+    dunning_schedule_running = fields.Boolean(
+        string="Schedule running", compute="_compute_dunning_status"
+    )
+    dunning_status = fields.Char(
+        string="Dunning status", compute="_compute_dunning_status"
+    )
+    dunning_schedule_ids = fields.One2many(
+        "account.dunning.schedule", "partner_id", string="Payment schedules"
+    )
+    dunning_schedule_count = fields.Integer(compute="_compute_dunning_schedule_count")
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
+    @api.depends_context("company")
     def _compute_dunning_amounts(self):
         company = self.env.company
-        today = fields.Date.context_today(self)
+        today = self.env["account.dunning.run"]._company_today(company)
         self.dunning_currency_id = company.currency_id
-        commercial = self.commercial_partner_id
-        rows = self.env["account.move"]._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("amount_residual", ">", 0),
-                ("commercial_partner_id", "in", commercial.ids),
-            ],
+        Move = self.env["account.move"]
+        domain = self.env["account.dunning.rule"]._get_open_invoice_domain(company) + [
+            ("commercial_partner_id", "in", self.commercial_partner_id.ids)
+        ]
+        rows = Move._read_group(
+            domain,
             ["commercial_partner_id"],
             ["dunning_level_id:array_agg", "dunning_last_date:max"],
         )
         overdue = dict(
-            self.env["account.move"]._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("amount_residual", ">", 0),
-                    ("commercial_partner_id", "in", commercial.ids),
-                    ("invoice_date_due", "<", today),
-                ],
+            Move._read_group(
+                domain + [("invoice_date_due", "<", today)],
                 ["commercial_partner_id"],
                 ["amount_residual_signed:sum"],
             )
@@ -136,9 +235,7 @@ class ResPartner(models.Model):
         Level = self.env["account.dunning.level"]
         for partner, level_ids, last_date in rows:
             levels = Level.browse([lid for lid in level_ids if lid])
-            levels_by_partner[partner] = (
-                levels.sorted("delay")[-1:] if levels else Level
-            )
+            levels_by_partner[partner] = levels.sorted("delay")[-1:]
             last_by_partner[partner] = last_date
         for partner in self:
             key = partner.commercial_partner_id
@@ -146,14 +243,15 @@ class ResPartner(models.Model):
             partner.dunning_last_date = last_by_partner.get(key)
             partner.dunning_overdue_amount = overdue.get(key, 0.0)
 
+    @api.depends_context("company")
     def _compute_dunning_payment_behaviour(self):
         """Days late = date of the last payment matched with the invoice minus its
         due date, over the invoices fully paid in the last twelve months."""
-        self.env.flush_all()
-        today = fields.Date.context_today(self)
-        commercial = self.commercial_partner_id
         behaviour = {}
-        if commercial:
+        commercial = self.commercial_partner_id
+        if commercial.ids:
+            self.env.flush_all()
+            today = fields.Date.context_today(self)
             self.env.cr.execute(
                 SQL(
                     """
@@ -199,56 +297,232 @@ class ResPartner(models.Model):
         for partner in self:
             partner.dunning_action_count = counts.get(partner.commercial_partner_id, 0)
 
-    def _dunning_to_reconcile_sql(self):
-        """Commercial partners with open invoices and unapplied credits."""
-        return SQL(
-            """
-            SELECT p.commercial_partner_id
-              FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id
-              JOIN res_partner p ON p.id = l.partner_id
-             WHERE l.company_id = %(company)s
-               AND a.account_type = 'asset_receivable'
-               AND l.parent_state = 'posted'
-               AND NOT l.reconciled
-          GROUP BY p.commercial_partner_id
-            HAVING BOOL_OR(l.amount_residual < 0) AND BOOL_OR(l.amount_residual > 0)
-            """,
-            company=self.env.company.id,
-        )
-
+    @api.depends_context("company")
     def _compute_dunning_to_reconcile(self):
-        self.env.flush_all()
-        self.env.cr.execute(self._dunning_to_reconcile_sql())
-        flagged = {row[0] for row in self.env.cr.fetchall()}
+        flagged = self._get_dunning_to_reconcile_ids(self.commercial_partner_id.ids)
         for partner in self:
             partner.dunning_to_reconcile = partner.commercial_partner_id.id in flagged
 
     def _search_dunning_to_reconcile(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise NotImplementedError(_("Unsupported search on “To reconcile”."))
-        self.env.flush_all()
-        self.env.cr.execute(self._dunning_to_reconcile_sql())
-        ids = [row[0] for row in self.env.cr.fetchall()]
+        ids = list(self._get_dunning_to_reconcile_ids())
         positive = (operator == "=") == value
         return [("commercial_partner_id", "in" if positive else "not in", ids)]
+
+    @api.depends("is_public_entity", "is_company", "vat")
+    def _compute_dunning_debtor_category(self):
+        for partner in self:
+            if partner.is_public_entity:
+                partner.dunning_debtor_category = "b2g"
+            elif partner.is_company or partner.vat:
+                partner.dunning_debtor_category = "b2b"
+            else:
+                partner.dunning_debtor_category = "b2c"
+
+    @api.depends("dunning_proceedings", "dunning_proceedings_date")
+    @api.depends_context("company")
+    def _compute_dunning_claim_deadline(self):
+        creditor = self.env.company.partner_id
+        months = 2 if creditor._is_in_mainland_france() else 4
+        for partner in self:
+            published = partner.dunning_proceedings and partner.dunning_proceedings_date
+            partner.dunning_claim_deadline = published and published + relativedelta(
+                months=months
+            )
+
+    @api.depends("dunning_schedule_ids")
+    def _compute_dunning_schedule_count(self):
+        counts = dict(
+            self.env["account.dunning.schedule"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.dunning_schedule_count = counts.get(partner, 0)
+
+    @api.depends_context("company")
+    def _compute_dunning_who_to_remind(self):
+        company = self.env.company
+        commercial = self.commercial_partner_id
+        moves_by_partner = (
+            self.env["account.move"]
+            .search(
+                self.env["account.dunning.rule"]._get_open_invoice_domain(company)
+                + [("commercial_partner_id", "in", commercial.ids)]
+            )
+            .grouped("commercial_partner_id")
+        )
+        contacts = commercial._get_dunning_contacts(
+            self.env["account.move"].union(*moves_by_partner.values())
+        )
+        for partner in self:
+            customer = partner.commercial_partner_id
+            policy = customer._get_dunning_policy(company)
+            if not policy or not partner.id:
+                partner.dunning_who_to_remind = False
+                continue
+            moves = moves_by_partner.get(customer, self.env["account.move"])
+            rows = Markup().join(
+                Markup("<tr><td>%s</td><td>%s</td><td>%s</td></tr>")
+                % (
+                    level.name,
+                    ", ".join(level.role_ids.mapped("name")) or "-",
+                    ", ".join(
+                        contact.email_formatted or contact.display_name
+                        for contact in customer._get_dunning_recipients(
+                            level, moves, contacts
+                        )
+                    ),
+                )
+                for level in policy._get_ordered_levels()
+            )
+            partner.dunning_who_to_remind = Markup(
+                "<table class='table table-sm'><tr><th>%s</th><th>%s</th>"
+                "<th>%s</th></tr>%s</table>"
+            ) % (_("Level"), _("Roles"), _("Recipients"), rows)
+
+    @api.depends_context("company")
+    def _compute_dunning_status(self):
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        commercial = self.commercial_partner_id
+        of_customers = [
+            ("company_id", "=", company.id),
+            ("partner_id", "in", commercial.ids),
+        ]
+        disputes = dict(
+            self.env["account.dunning.dispute"]._read_group(
+                of_customers + [("state", "=", "open")], ["partner_id"], ["__count"]
+            )
+        )
+        Promise = self.env["account.dunning.promise"]
+        promises = dict(
+            Promise._read_group(
+                of_customers + [("state", "=", "open")], ["partner_id"], ["__count"]
+            )
+        )
+        broken_counts = {}
+        broken_unpaid = set()
+        for promise in Promise.search(
+            of_customers
+            + [
+                ("state", "=", "broken"),
+                ("closed_date", ">", today - timedelta(days=365)),
+            ]
+        ):
+            key = promise.partner_id.id
+            broken_counts[key] = broken_counts.get(key, 0) + 1
+            if any(move.amount_residual > 0 for move in promise.move_ids):
+                broken_unpaid.add(key)
+        Move = self.env["account.move"]
+        open_domain = self.env["account.dunning.rule"]._get_open_invoice_domain(
+            company
+        ) + [("commercial_partner_id", "in", commercial.ids)]
+        noticed = {
+            partner.id
+            for (partner,) in Move._read_group(
+                open_domain + [("dunning_level_id.is_formal_notice", "=", True)],
+                ["commercial_partner_id"],
+            )
+        }
+        scheduled = {
+            partner.id
+            for (partner,) in Move._read_group(
+                open_domain + [("dunning_schedule_id.state", "=", "active")],
+                ["commercial_partner_id"],
+            )
+        }
+        labels = {
+            "dispute": _("In dispute"),
+            "promise": _("Promise pending"),
+            "broken": _("Promise broken"),
+            "schedule": _("Schedule running"),
+            "notice": _("Formal notice sent"),
+        }
+        for partner in self:
+            key = partner.commercial_partner_id
+            partner.dunning_dispute_count = disputes.get(key, 0)
+            partner.dunning_promise_count = promises.get(key, 0)
+            partner.dunning_promise_broken = key.id in broken_unpaid
+            count = broken_counts.get(key.id, 0)
+            partner.dunning_broken_promise_count = count
+            partner.dunning_risk = (
+                "high" if count >= 2 else "watch" if count == 1 else "normal"
+            )
+            partner.dunning_formal_notice_sent = key.id in noticed
+            partner.dunning_schedule_running = key.id in scheduled
+            flags = {
+                "dispute": partner.dunning_dispute_count,
+                "promise": partner.dunning_promise_count,
+                "broken": partner.dunning_promise_broken,
+                "schedule": partner.dunning_schedule_running,
+                "notice": partner.dunning_formal_notice_sent,
+            }
+            partner.dunning_status = ", ".join(
+                labels[flag] for flag, value in flags.items() if value
+            )
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("dunning_contract_rate")
+    def _check_dunning_contract_rate(self):
+        self.env["account.dunning.rate"]._check_contract_rate_floor(
+            self, "dunning_contract_rate"
+        )
 
     # ------------------------------------------------------------
     # ACTION METHODS
     # ------------------------------------------------------------
 
-    def action_open_dunning_actions(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_dunning.account_dunning_action_action"
+    def action_dunning_wizard(self):
+        """Open "Relancer" on every open invoice of these customers."""
+        return self.env["account.dunning.wizard"]._get_open_action(
+            "res.partner", self.ids
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
+
+    def action_dunning_log_call(self):
+        self.ensure_one()
+        return self.env["account.dunning.call.wizard"]._get_log_call_action(
+            self.commercial_partner_id
+        )
+
+    def action_open_dunning_actions(self):
+        return self._get_dunning_records_action("account_dunning_action_action")
+
+    def action_open_dunning_promises(self):
+        return self._get_dunning_records_action("account_dunning_promise_action")
+
+    def action_open_dunning_disputes(self):
+        return self._get_dunning_records_action("account_dunning_dispute_action")
+
+    def action_open_dunning_schedules(self):
+        return self._get_dunning_records_action("account_dunning_schedule_action")
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _get_dunning_records_action(self, action_xmlid):
+        """The records of the addon's action `action_xmlid` (history, promises,
+        disputes, schedules) that concern this customer."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            f"account_dunning.{action_xmlid}"
+        )
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {"default_partner_id": customer.id}
+        return action
+
+    def _get_dunning_policy(self, company=None):
+        """The customer's policy in `company` (default: the current one): its
+        own, else the company's default."""
+        company = company or self.env.company
+        customer = self.commercial_partner_id.with_company(company)
+        return customer.dunning_policy_id or company.dunning_policy_id
 
     def _get_dunning_responsible(self):
         """Who calls: the credit controller, else the salesperson, else the
@@ -281,3 +555,46 @@ class ResPartner(models.Model):
         return self.browse(
             contacts.get_recipients(self.id, level.role_ids.ids, moves.partner_id.ids)
         )
+
+    @api.model
+    def _get_dunning_to_reconcile_ids(self, partner_ids=None):
+        """Customers (among `partner_ids`, default all) with open invoices and
+        unapplied payments or credit notes in the current company."""
+        self.env["account.move.line"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id
+                  FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
+                  JOIN res_partner p ON p.id = l.partner_id
+                 WHERE l.company_id = %(company)s
+                   AND a.account_type = 'asset_receivable'
+                   AND l.parent_state = 'posted'
+                   AND NOT l.reconciled
+                   AND %(customers)s
+              GROUP BY p.commercial_partner_id
+                HAVING BOOL_OR(l.amount_residual < 0)
+                   AND BOOL_OR(l.amount_residual > 0)
+                """,
+                company=self.env.company.id,
+                customers=SQL(
+                    "p.commercial_partner_id = ANY(%s)",
+                    [pid for pid in partner_ids if isinstance(pid, int)],
+                )
+                if partner_ids is not None
+                else SQL("TRUE"),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _get_schedule_partner_company(self):
+        return self.commercial_partner_id, self.env.company
+
+    def _is_in_mainland_france(self):
+        """France without its overseas departments and territories (postcodes
+        97x and 98x); a partner without a country counts as French."""
+        self.ensure_one()
+        if self.country_id and self.country_id.code != "FR":
+            return False
+        return not (self.zip or "").strip().startswith(("97", "98"))

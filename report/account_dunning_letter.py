@@ -1,33 +1,25 @@
+import io
+import logging
+import re
+import subprocess
 from collections import defaultdict
 from datetime import timedelta
-from decimal import Decimal
 
-from num2words import CONVERTER_CLASSES
+from markupsafe import Markup
 
-from odoo import api, models
+from odoo import Command, _, api, fields, models
 from odoo.tools import get_lang
 from odoo.tools.image import image_data_uri
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
+from ..lib.formats import amount_in_words
 from ..models.account_dunning_action import VALIDATED_STATES
+
+_logger = logging.getLogger(__name__)
+LETTER_REPORT = "account_dunning.action_report_dunning_letter"
 
 # DOMAIN.md 3.2: eight days to pay for professionals, fifteen for private persons.
 B2C_MIN_DEADLINE_DAYS = 15
-
-
-def amount_in_words(amount, currency, lang_code):
-    """The amount in words with its currency, in the reader's language
-    ("mille deux cents euros et cinquante centimes")."""
-    iso = (lang_code or "en_US").split("_")[0]
-    converter = CONVERTER_CLASSES.get(lang_code) or CONVERTER_CLASSES.get(iso)
-    forms = converter and getattr(converter, "CURRENCY_FORMS", {}).get(currency.name)
-    if not forms:
-        return currency.with_context(lang=lang_code).amount_to_text(amount)
-    value = Decimal(f"{abs(amount):.2f}")
-    units = int(value)
-    cents = int((value - units) * 100)
-    if cents:
-        return converter.to_currency(value, currency=currency.name)
-    return f"{converter.to_cardinal(units)} {converter.pluralize(units, forms[0])}"
 
 
 class ReportDunningLetter(models.AbstractModel):
@@ -37,6 +29,10 @@ class ReportDunningLetter(models.AbstractModel):
 
     _name = "report.account_dunning.report_dunning_letter"
     _description = "Dunning letter"
+
+    # ------------------------------------------------------------
+    # VALUES OF THE LETTERS
+    # ------------------------------------------------------------
 
     @api.model
     def _get_report_values(self, docids, data=None):
@@ -170,3 +166,147 @@ class ReportDunningLetter(models.AbstractModel):
             ]
             for action in actions
         }
+
+    # ------------------------------------------------------------
+    # PRINTING A BATCH
+    # ------------------------------------------------------------
+
+    @api.model
+    def _print_letters(self, actions):
+        """Print the letters of `actions` as one PDF, in one wkhtmltopdf call,
+        and download it.
+
+        Letters waiting to be printed are then filed: each one's own PDF is
+        attached to its reminder and posted in the chatter, and it is marked
+        done. Printing again later gives the same letters without filing twice.
+        """
+        letters = actions.sorted(lambda a: (a.partner_id.display_name or "", a.id))
+        pdf = self._render_letters_pdf(letters)
+        to_file = letters.filtered(
+            lambda a: a.state == "to_send" or not a.letter_attachment_id
+        )
+        if to_file:
+            parts = self._split_letters_pdf(letters, pdf)
+            self._file_letters({a: parts[a] for a in to_file})
+        batch = self.env["ir.attachment"].create(
+            {
+                "name": _(
+                    "Reminder letters %(date)s.pdf",
+                    date=fields.Date.context_today(self).isoformat(),
+                ),
+                "raw": pdf,
+                "mimetype": "application/pdf",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{batch.id}?download=true",
+            "target": "download",
+        }
+
+    @api.model
+    def _render_letters_pdf(self, actions):
+        pdf, _report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+            LETTER_REPORT, actions.ids
+        )
+        return pdf
+
+    @api.model
+    def _split_letters_pdf(self, actions, pdf):
+        """Each letter's pages, found by its reference on its first page; when a
+        reference cannot be read back, those letters are rendered one by one."""
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        page_count = len(reader.pages)
+        by_reference = {action._get_letter_reference(): action for action in actions}
+        starts = {}
+        for index, text in enumerate(self._pdf_pages_text(pdf, reader)):
+            for reference in re.findall(r"RL-\d{8}", re.sub(r"\s+", "", text)):
+                action = by_reference.get(reference)
+                if action and action not in starts:
+                    starts[action] = index
+        ordered = [action for action in actions if action in starts]
+        if [starts[a] for a in ordered] != sorted(starts.values()):
+            ordered = []
+        parts = {}
+        bounds = [starts[a] for a in ordered] + [page_count]
+        for position, action in enumerate(ordered):
+            writer = PdfFileWriter()
+            for index in range(bounds[position], bounds[position + 1]):
+                writer.add_page(reader.pages[index])
+            stream = io.BytesIO()
+            writer.write(stream)
+            parts[action] = stream.getvalue()
+        missing = actions.filtered(lambda a: a not in parts)
+        if missing:
+            _logger.warning(
+                "Letters %s not found in the batch PDF, rendered one by one",
+                missing.ids,
+            )
+            for action in missing:
+                parts[action] = self._render_letters_pdf(action)
+        return parts
+
+    @api.model
+    def _pdf_pages_text(self, pdf, reader):
+        """Text of each page: poppler's pdftotext reads 500 pages in a second,
+        the pure-Python reader (fallback) takes most of a second per page."""
+        try:
+            result = subprocess.run(
+                ["pdftotext", "-", "-"],
+                input=pdf,
+                capture_output=True,
+                check=True,
+                timeout=600,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return [page.extract_text() or "" for page in reader.pages]
+        return result.stdout.decode("utf-8", "replace").split("\f")
+
+    @api.model
+    def _file_letters(self, parts):
+        """Attach each letter to its reminder, post it in the reminder's and the
+        customer's chatter (one batch of records, no notification) and mark the
+        letters printed."""
+        actions = self.env["account.dunning.action"].browse(
+            [action.id for action in parts]
+        )
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": "%s - %s.pdf"  # noqa: UP031
+                    % (action._get_letter_reference(), action.partner_id.name),
+                    "raw": parts[action],
+                    "mimetype": "application/pdf",
+                    "res_model": actions._name,
+                    "res_id": action.id,
+                }
+                for action in actions
+            ]
+        )
+        note = self.env.ref("mail.mt_note")
+        author = self.env.user.partner_id
+        messages = []
+        for action, attachment in zip(actions, attachments, strict=True):
+            action.letter_attachment_id = attachment
+            body = Markup("<p>%s</p>") % _(
+                "Letter “%(level)s” printed (%(reference)s).",
+                level=action.level_id.name,
+                reference=action._get_letter_reference(),
+            )
+            for model, res_id in (
+                (actions._name, action.id),
+                ("res.partner", action.partner_id.id),
+            ):
+                messages.append(
+                    {
+                        "model": model,
+                        "res_id": res_id,
+                        "body": body,
+                        "message_type": "comment",
+                        "subtype_id": note.id,
+                        "author_id": author.id,
+                        "attachment_ids": [Command.link(attachment.id)],
+                    }
+                )
+        self.env["mail.message"].create(messages)
+        actions.filtered(lambda a: a.state == "to_send").state = "done"

@@ -2,8 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from ..wizards.account_dunning_followup_export import AGED_BUCKETS
-from .account_dunning_letter import amount_in_words
+from ..lib.formats import AGED_BUCKETS, aged_bucket, amount_in_words
 
 
 class ReportDunningStatement(models.AbstractModel):
@@ -41,12 +40,7 @@ class ReportDunningStatement(models.AbstractModel):
                 due = line.date_maturity or line.date
                 days = max((today - due).days, 0)
                 balance += line.amount_residual
-                for index, (_name, first, last) in enumerate(AGED_BUCKETS):
-                    if (first is None or days >= first) and (
-                        last is None or days <= last
-                    ):
-                        buckets[index] += line.amount_residual
-                        break
+                buckets[aged_bucket(days)] += line.amount_residual
                 items.append(
                     {
                         "line": line,

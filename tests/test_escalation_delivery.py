@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo.tests import tagged
 from odoo.tools import format_amount, format_date, mute_logger
 
-from odoo.addons.account_dunning.models.account_dunning_action import DunningFormats
+from odoo.addons.account_dunning.lib.formats import DunningFormats
 
 from .common import DunningCommon
 

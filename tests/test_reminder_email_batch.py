@@ -75,7 +75,7 @@ class TestReminderEmailBatch(DunningCommon):
             autospec=True,
             side_effect=Template._dunning_queue_mail_batch,
         ) as queue:
-            self.env["account.dunning.action"]._compose_emails(emails)
+            self.env["account.dunning.send"]._compose_emails(emails)
         if batches is not None:
             self.assertEqual(queue.call_count, batches)
         return emails.mail_id

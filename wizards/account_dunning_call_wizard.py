@@ -17,6 +17,7 @@ class AccountDunningCallWizard(models.TransientModel):
     """
 
     _name = "account.dunning.call.wizard"
+    _inherit = ["account.dunning.selection.mixin"]
     _description = "Log a dunning call"
     _check_company_auto = True
 
@@ -62,9 +63,7 @@ class AccountDunningCallWizard(models.TransientModel):
         "wizard_id",
         "move_id",
         string="Invoices discussed",
-        domain="[('commercial_partner_id', '=', partner_id),"
-        " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('amount_residual', '>', 0)]",
+        domain=lambda self: self._get_move_ids_domain(),
     )
     amount_due = fields.Monetary(compute="_compute_amount_due")
     promise_date = fields.Date(string="Promised date")
@@ -86,6 +85,13 @@ class AccountDunningCallWizard(models.TransientModel):
         string="Call back on",
         default=lambda self: fields.Date.context_today(self) + timedelta(days=1),
     )
+
+    # ------------------------------------------------------------
+    # DEFAULT METHODS
+    # ------------------------------------------------------------
+
+    def _get_move_ids_domain(self):
+        return self.env["account.dunning.rule"]._get_open_invoice_client_domain()
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -115,7 +121,7 @@ class AccountDunningCallWizard(models.TransientModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _get_open_action(self, partner, action=None):
+    def _get_log_call_action(self, partner, action=None):
         """The wizard for `partner`, completing `action`'s call task if any, else
         the customer's call task still waiting for an outcome."""
         partner = partner.commercial_partner_id
@@ -133,15 +139,9 @@ class AccountDunningCallWizard(models.TransientModel):
             )
         moves = action.move_ids.filtered(lambda m: m.amount_residual > 0)
         if not moves:
-            moves = self.env["account.move"].search(
-                [
-                    ("company_id", "=", self.env.company.id),
-                    ("commercial_partner_id", "=", partner.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("amount_residual", ">", 0),
-                    ("invoice_date_due", "<=", fields.Date.context_today(self)),
-                ]
+            today = self.env["account.dunning.run"]._company_today(self.env.company)
+            moves = self._search_open_invoices(
+                partner, [("invoice_date_due", "<=", today)]
             )
         contact = action.contact_ids.filtered(lambda c: c != partner)[:1]
         return {
@@ -295,7 +295,7 @@ class AccountDunningCallWizard(models.TransientModel):
             dunning_invoice_names=", ".join(self.move_ids.mapped("name"))
         ).send_mail(call.id)
         mail = self.env["mail.mail"].browse(mail_id)
-        pdfs = call._get_invoice_pdfs(self.move_ids)
+        pdfs = self.env["account.dunning.send"]._get_invoice_pdfs(self.move_ids)
         mail.attachment_ids = [Command.link(att.id) for att in pdfs.values()]
         call.mail_id = mail
 

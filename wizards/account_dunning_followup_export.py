@@ -8,6 +8,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import get_lang
 
+from ..lib.formats import AGED_BUCKETS, aged_bucket
+
 # strftime directives of res.lang.date_format and their Excel equivalents.
 EXCEL_DATE_CODES = {
     "%d": "dd",
@@ -20,14 +22,6 @@ EXCEL_DATE_CODES = {
     "%A": "dddd",
     "%e": "d",
 }
-# Aged balance buckets: (label, first day late, last day late or None).
-AGED_BUCKETS = [
-    ("not_due", None, 0),
-    ("1_30", 1, 30),
-    ("31_60", 31, 60),
-    ("61_90", 61, 90),
-    ("over_90", 91, None),
-]
 
 
 class AccountDunningFollowupExport(models.TransientModel):
@@ -39,6 +33,7 @@ class AccountDunningFollowupExport(models.TransientModel):
     """
 
     _name = "account.dunning.followup.export"
+    _inherit = ["account.dunning.selection.mixin"]
     _description = "Follow-up table export"
 
     company_id = fields.Many2one(
@@ -59,19 +54,20 @@ class AccountDunningFollowupExport(models.TransientModel):
     # ------------------------------------------------------------
 
     @api.model
-    def action_export_partners(self, partners):
-        """From the customer list: the selected customers, in the active companies."""
-        return self.create(
-            {"partner_ids": [Command.set(partners.commercial_partner_id.ids)]}
-        ).action_export()
-
-    @api.model
-    def action_export_queue(self, queue_rows):
-        """From the work queue: the selected customers, in their companies."""
+    def action_export_records(self, records):
+        """From the customer list or the work queue: the selected customers, in
+        the active companies (the queue rows' own companies)."""
+        companies = (
+            records.company_id
+            if records._name == "account.dunning.queue"
+            else self.env.companies
+        )
         return self.create(
             {
-                "partner_ids": [Command.set(queue_rows.partner_id.ids)],
-                "company_ids": [Command.set(queue_rows.company_id.ids)],
+                "partner_ids": [
+                    Command.set(self._get_selection_customers(records).ids)
+                ],
+                "company_ids": [Command.set(companies.ids)],
             }
         ).action_export()
 
@@ -106,18 +102,12 @@ class AccountDunningFollowupExport(models.TransientModel):
     # ------------------------------------------------------------
 
     def _get_open_moves_domain(self):
-        return [
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("amount_residual", ">", 0),
-            ("commercial_partner_id", "in", self.partner_ids.ids),
-            ("company_id", "in", self.company_ids.ids or self.env.companies.ids),
-        ]
+        return self.env["account.dunning.rule"]._get_open_invoice_domain(
+            self.company_ids or self.env.companies
+        ) + [("commercial_partner_id", "in", self.partner_ids.ids)]
 
     def _get_followup_data(self):
         """One dict per (company, customer) with open invoices, by customer name."""
-        Move = self.env["account.move"]
-        has_schedule = "dunning_schedule_id" in Move._fields
         read_fields = [
             "company_id",
             "commercial_partner_id",
@@ -126,10 +116,11 @@ class AccountDunningFollowupExport(models.TransientModel):
             "is_disputed",
             "dunning_promise_date",
             "dunning_level_id",
+            "dunning_schedule_id",
         ]
-        if has_schedule:
-            read_fields.append("dunning_schedule_id")
-        moves = Move.search_fetch(self._get_open_moves_domain(), read_fields)
+        moves = self.env["account.move"].search_fetch(
+            self._get_open_moves_domain(), read_fields
+        )
         if not moves:
             return []
         rows = {}
@@ -138,7 +129,7 @@ class AccountDunningFollowupExport(models.TransientModel):
             row = rows.get(key)
             if row is None:
                 row = rows[key] = self._prepare_row(*key)
-            self._add_move(row, move, has_schedule)
+            self._add_move(row, move)
         self._add_reminder_dates(rows, moves)
         return sorted(
             rows.values(),
@@ -166,7 +157,7 @@ class AccountDunningFollowupExport(models.TransientModel):
             "aged": dict.fromkeys((bucket[0] for bucket in AGED_BUCKETS), 0.0),
         }
 
-    def _add_move(self, row, move, has_schedule):
+    def _add_move(self, row, move):
         amount = move.amount_residual_signed
         due = move.invoice_date_due or self.date
         days = (self.date - due).days
@@ -185,12 +176,9 @@ class AccountDunningFollowupExport(models.TransientModel):
             row["promise_date"] = promise
         if move.is_disputed:
             row["disputed"] += amount
-        if has_schedule and move.dunning_schedule_id:
+        if move.dunning_schedule_id:
             row["scheduled"] += amount
-        for name, first, last in AGED_BUCKETS:
-            if (first is None or days >= first) and (last is None or days <= last):
-                row["aged"][name] += amount
-                break
+        row["aged"][AGED_BUCKETS[aged_bucket(days)][0]] += amount
 
     def _add_reminder_dates(self, rows, moves):
         """Dates of the reminders sent about the open invoices, from the history:
@@ -247,10 +235,9 @@ class AccountDunningFollowupExport(models.TransientModel):
             ("formal_notice", _("Formal notice"), 13, "date"),
             ("promise_date", _("Promised payment date"), 13, "date"),
             ("disputed", _("Disputed"), 15, "money"),
+            ("scheduled", _("Under payment schedule"), 15, "money"),
+            ("note", _("Notes"), 50, "wrap"),
         ]
-        if "dunning_schedule_id" in self.env["account.move"]._fields:
-            columns.append(("scheduled", _("Under payment schedule"), 15, "money"))
-        columns.append(("note", _("Notes"), 50, "wrap"))
         return columns
 
     def _get_aged_columns(self, with_company):

@@ -4,6 +4,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_round, format_amount, format_date
 
+from ..models.account_dunning_schedule import OPEN_SCHEDULE_STATES
+
 # A payment plan may not run over more than two years (legal limit).
 MAX_SCHEDULE_YEARS = 2
 
@@ -19,6 +21,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
     parameters and may be adjusted by hand before they are checked."""
 
     _name = "account.dunning.schedule.wizard"
+    _inherit = ["account.dunning.selection.mixin"]
     _description = "Payment schedule wizard"
     _check_company_auto = True
 
@@ -36,9 +39,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
         "move_id",
         string="Invoices",
         check_company=True,
-        domain="[('commercial_partner_id', '=', partner_id),"
-        " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('amount_residual', '>', 0)]",
+        domain=lambda self: self._get_move_ids_domain(),
     )
     currency_id = fields.Many2one("res.currency", compute="_compute_amounts")
     include_penalties = fields.Boolean(
@@ -90,8 +91,11 @@ class AccountDunningScheduleWizard(models.TransientModel):
     warning_message = fields.Text(compute="_compute_check")
 
     # ------------------------------------------------------------
-    # DEFAULTS
+    # DEFAULT METHODS
     # ------------------------------------------------------------
+
+    def _get_move_ids_domain(self):
+        return self.env["account.dunning.rule"]._get_open_invoice_client_domain()
 
     @api.model
     def default_get(self, fields_list):
@@ -103,60 +107,33 @@ class AccountDunningScheduleWizard(models.TransientModel):
         return res
 
     @api.model
-    def _get_open_action(self, model, ids):
-        if not ids:
-            raise UserError(_("Select a customer or invoices of one customer."))
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Payment schedule"),
-            "res_model": "account.dunning.schedule.wizard",
-            "view_mode": "form",
-            "views": [[False, "form"]],
-            "target": "new",
-            "context": {"active_model": model, "active_ids": ids, "active_id": ids[0]},
-        }
+    def _get_open_action(self, model, ids, name=None):
+        return super()._get_open_action(model, ids, name or _("Payment schedule"))
+
+    @api.model
+    def _get_selection_error(self):
+        return _("Select a customer or invoices of one customer.")
 
     @api.model
     def _get_selected_moves(self):
         """The customer and the invoices to schedule: the selected invoices, or
         every overdue invoice of the selected customer (or work queue row)."""
-        context = self.env.context
-        model = context.get("active_model")
-        ids = context.get("active_ids") or (
-            [context["active_id"]] if context.get("active_id") else []
-        )
-        Move = self.env["account.move"]
-        company = self.env.company
-        if model == "account.move" and ids:
-            moves = Move.browse(ids)
-            partner = moves.commercial_partner_id
-            if len(partner) != 1:
-                raise UserError(
-                    _("A payment schedule covers the invoices of one customer.")
-                )
-            return partner, moves
-        if model == "res.partner" and ids:
-            partner = self.env["res.partner"].browse(ids).commercial_partner_id
-        elif model == "account.dunning.queue" and ids:
-            partner = self.env["account.dunning.queue"].browse(ids).partner_id
-        else:
-            raise UserError(_("Select a customer or invoices of one customer."))
+        records = self._get_selection()
+        partner = self._get_selection_customers(records)
         if len(partner) != 1:
             raise UserError(
                 _("A payment schedule covers the invoices of one customer.")
             )
-        today = fields.Date.context_today(self)
-        moves = Move.search(
+        if records._name == "account.move":
+            return partner, records
+        today = self.env["account.dunning.run"]._company_today(self.env.company)
+        moves = self._search_open_invoices(
+            partner,
             [
-                ("company_id", "=", company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("amount_residual", ">", 0),
-                ("commercial_partner_id", "=", partner.id),
                 ("invoice_date_due", "<", today),
                 "|",
                 ("dunning_schedule_id", "=", False),
-                ("dunning_schedule_id.state", "not in", ("draft", "active")),
+                ("dunning_schedule_id.state", "not in", OPEN_SCHEDULE_STATES),
             ],
             order="invoice_date_due, id",
         )
@@ -277,7 +254,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
         if len(moves.currency_id) > 1:
             errors.append(_("Schedule invoices of one currency at a time."))
         taken = moves.filtered(
-            lambda m: m.dunning_schedule_id.state in ("draft", "active")
+            lambda m: m.dunning_schedule_id.state in OPEN_SCHEDULE_STATES
         )
         if taken:
             errors.append(
@@ -374,8 +351,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
         dates = [d for d in self.line_ids.mapped("date") if d]
         if not dates or not self.partner_id:
             return ""
-        partner = self.partner_id.with_company(self.company_id)
-        policy = partner.dunning_policy_id or self.company_id.dunning_policy_id
+        policy = self.partner_id._get_dunning_policy(self.company_id)
         months = policy.schedule_max_months
         if not months or max(dates) <= self.date + relativedelta(months=months):
             return ""
@@ -434,17 +410,3 @@ class AccountDunningScheduleWizard(models.TransientModel):
             }
         )
         return schedule._get_form_action()
-
-
-class AccountDunningScheduleWizardLine(models.TransientModel):
-    _name = "account.dunning.schedule.wizard.line"
-    _description = "Payment schedule wizard instalment"
-    _order = "id"
-
-    wizard_id = fields.Many2one(
-        "account.dunning.schedule.wizard", required=True, ondelete="cascade"
-    )
-    currency_id = fields.Many2one(related="wizard_id.currency_id")
-    date = fields.Date(required=True)
-    amount = fields.Monetary(required=True)
-    is_down_payment = fields.Boolean(string="Down payment")

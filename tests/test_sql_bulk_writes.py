@@ -4,7 +4,7 @@ from decimal import Decimal
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from odoo.addons.account_dunning.models.bulk_insert import array_literal
+from odoo.addons.account_dunning.lib.sql import array_literal
 
 
 @tagged("post_install", "-at_install")

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from odoo.tools import SQL
 
-from .account_dunning_action import VALIDATED_STATES
+from ..models.account_dunning_action import VALIDATED_STATES
 
 Invoice = namedtuple(
     "Invoice",
@@ -25,7 +25,7 @@ Invoice = namedtuple(
 # A customer, one of its contacts or an invoice address: what reaching it needs.
 Contact = namedtuple(
     "Contact",
-    "id display_name parent_id is_company type email phone_sanitized mobile "
+    "id display_name parent_id is_company type email phone phone_sanitized mobile "
     "street zip city role_ids",
 )
 Customer = namedtuple(
@@ -48,12 +48,11 @@ class DunningSnapshot:
 
     def __init__(self, run, partner_ids, move_ids=None):
         self.env = run.env
+        self.rule = self.env["account.dunning.rule"]
         self.company = run.company_id
         self.date = run.date
         self.lead_days = run._get_lead_days()
-        self.levels = {}
-        self.policies = {}
-        self._read_levels()
+        self.policies, self.levels = self.rule._read_policies(self.company)
         self.invoices = self._read_invoices(partner_ids, move_ids)
         self.invoices_by_partner = defaultdict(list)
         for invoice in self.invoices:
@@ -66,7 +65,9 @@ class DunningSnapshot:
             {invoice.partner_id for invoice in self.invoices},
         )
         # (invoice, level) pairs already reminded or waiting for confirmation
-        self.taken = run._fetch_taken_slots([invoice.id for invoice in self.invoices])
+        self.taken = self.rule._fetch_taken_slots(
+            [invoice.id for invoice in self.invoices]
+        )
         self.balances = self._read_balances()
         self.last_dates = self._read_last_reminders()
         self.broken = self._read_broken_promises()
@@ -74,36 +75,6 @@ class DunningSnapshot:
     # ------------------------------------------------------------
     # READING
     # ------------------------------------------------------------
-
-    def _read_levels(self):
-        """Every level and policy of the company (a few dozen records)."""
-        policies = (
-            self.env["account.dunning.policy"]
-            .with_context(active_test=False)
-            .search([("company_id", "=", self.company.id)])
-        )
-        for policy in policies:
-            levels = policy._get_ordered_levels()
-            for level in levels:
-                self.levels[level.id] = Level(
-                    level.id,
-                    policy.id,
-                    level.sequence,
-                    level.delay,
-                    level.is_formal_notice,
-                    level.auto_execute,
-                    tuple(level._get_channels()),
-                    frozenset(level.role_ids.ids),
-                )
-            notice = levels.filtered("is_formal_notice")[:1] or levels[-1:]
-            self.policies[policy.id] = Policy(
-                policy.id,
-                policy.min_amount,
-                policy.min_interval_days,
-                policy.grace_days,
-                [self.levels[level.id] for level in levels],
-                notice.id,
-            )
 
     def _read_invoices(self, partner_ids, move_ids):
         Move = self.env["account.move"]
@@ -122,14 +93,13 @@ class DunningSnapshot:
               FROM account_move m
          LEFT JOIN account_dunning_schedule s ON s.id = m.dunning_schedule_id
              WHERE m.company_id = %(company)s
-               AND m.move_type = 'out_invoice'
-               AND m.state = 'posted'
-               AND m.amount_residual > 0
+               AND %(open)s
                AND m.commercial_partner_id = ANY(%(partners)s)
                AND m.invoice_date_due <= %(horizon)s
             """,
             level=Move._field_to_sql("m", "dunning_level_id"),
             company=self.company.id,
+            open=self.rule._get_open_invoice_sql("m"),
             partners=list(partner_ids),
             horizon=self.date + timedelta(days=self.lead_days),
         )
@@ -275,7 +245,7 @@ class DunningContacts:
                      WHERE c.active AND NOT c.is_company AND NOT t.is_company
                 )
                 SELECT p.id, p.complete_name, p.parent_id,
-                       COALESCE(p.is_company, FALSE), p.type, p.email,
+                       COALESCE(p.is_company, FALSE), p.type, p.email, p.phone,
                        p.phone_sanitized, p.mobile, p.street, p.zip, p.city,
                        ARRAY(SELECT r.account_dunning_role_id
                                FROM account_dunning_role_res_partner_rel r
@@ -290,7 +260,7 @@ class DunningContacts:
         )
         customers = set(self.partner_ids)
         for row in env.cr.fetchall():
-            contact = Contact(*row[:11], frozenset(row[11]))
+            contact = Contact(*row[:12], frozenset(row[12]))
             self.by_id[contact.id] = contact
             # in res.partner's order, as child_ids lists them
             if contact.parent_id and contact.id not in customers:

@@ -1,0 +1,390 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..lib.snapshot import Level, Policy
+from .account_dunning_action import ACTIVE_STATES
+
+# Why invoices or customers get no reminder, in the order they are checked:
+# invoice causes first, then customer causes. Each is also a counter of the
+# run (`account.dunning.run`, field of the same name).
+SKIP_CAUSES = (
+    "skip_excluded",
+    "skip_disputed",
+    "skip_promise",
+    "skip_pending",
+    "skip_schedule",
+    "skip_blocked",
+    "skip_paused",
+    "skip_proceedings",
+    "skip_to_reconcile",
+    "skip_minimum",
+    "skip_interval",
+    "skip_no_policy",
+)
+
+
+class AccountDunningRule(models.AbstractModel):
+    """The escalation rule (DESIGN.md), in one place: which invoices are open,
+    the level an invoice climbs to next, why an invoice or a customer is left
+    alone, and whether a customer can be reached through a channel.
+
+    The nightly run, the "Relancer" wizard, the invoice's *next reminder* and
+    the customer form all ask here. The rule works on plain values (the
+    named tuples of `DunningSnapshot`), so the engine applies it to tens of
+    thousands of invoices without loading records; records with the same
+    attribute names work too.
+    """
+
+    _name = "account.dunning.rule"
+    _description = "Dunning escalation rule"
+
+    # ------------------------------------------------------------
+    # OPEN INVOICES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_open_invoice_domain(self, companies=None):
+        """Open customer invoices: posted, with something still to pay."""
+        domain = [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("amount_residual", ">", 0),
+        ]
+        if companies is not None:
+            domain.append(("company_id", "in", companies.ids))
+        return domain
+
+    @api.model
+    def _get_open_invoice_client_domain(self, partner_field="partner_id"):
+        """`_get_open_invoice_domain` of the customer in the form's field
+        `partner_field`, as the domain of an invoices field of a form."""
+        domain = [("commercial_partner_id", "=", 0), *self._get_open_invoice_domain()]
+        return repr(domain).replace(
+            "('commercial_partner_id', '=', 0)",
+            f"('commercial_partner_id', '=', {partner_field})",
+        )
+
+    @api.model
+    def _get_open_invoice_sql(self, alias=None):
+        """The SQL twin of `_get_open_invoice_domain`, on the invoices of the
+        query's `alias` (unqualified columns without one, as in an index)."""
+
+        def column(name):
+            return SQL.identifier(alias, name) if alias else SQL.identifier(name)
+
+        return SQL(
+            "%s = 'out_invoice' AND %s = 'posted' AND %s > 0",
+            column("move_type"),
+            column("state"),
+            column("amount_residual"),
+        )
+
+    # ------------------------------------------------------------
+    # POLICIES AND LEVELS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _read_policies(self, company):
+        """Every policy and level of `company` as plain values: ({policy id:
+        Policy}, {level id: Level}), levels in escalation order."""
+        policies, levels = {}, {}
+        records = (
+            self.env["account.dunning.policy"]
+            .with_context(active_test=False)
+            .search([("company_id", "=", company.id)])
+        )
+        for policy in records:
+            ordered = policy._get_ordered_levels()
+            for level in ordered:
+                levels[level.id] = Level(
+                    level.id,
+                    policy.id,
+                    level.sequence,
+                    level.delay,
+                    level.is_formal_notice,
+                    level.auto_execute,
+                    tuple(level._get_channels()),
+                    frozenset(level.role_ids.ids),
+                )
+            notice = ordered.filtered("is_formal_notice")[:1] or ordered[-1:]
+            policies[policy.id] = Policy(
+                policy.id,
+                policy.min_amount,
+                policy.min_interval_days,
+                policy.grace_days,
+                [levels[level.id] for level in ordered],
+                notice.id,
+            )
+        return policies, levels
+
+    @api.model
+    def _get_next_level(self, level_id, date_due, schedule_state, policy, levels, date):
+        """The level an invoice climbs to next under `policy`, None at the top:
+        the first level after its current one (`level_id`, which may belong to
+        another policy: `levels` gives any level by id).
+
+        Never more than one step per reminder. Pre-due levels (negative delay)
+        only make sense before the due date, so an invoice already due on
+        `date` skips them. A defaulted payment schedule makes the whole balance
+        due: its invoices go straight to the formal notice.
+        """
+        current = levels.get(level_id) if level_id else None
+        if schedule_state == "defaulted":
+            ordered = [level.id for level in policy.levels]
+            notice = policy.formal_notice_id
+            if not notice:
+                return None
+            if current and current.id in ordered:
+                if ordered.index(current.id) >= ordered.index(notice):
+                    return None
+            return levels[notice]
+        days = (date - date_due).days
+        for level in policy.levels:
+            if current and level.delay <= current.delay:
+                continue
+            if level.delay < 0 and days >= 0:
+                continue
+            return level
+        return None
+
+    @api.model
+    def _get_level_date(self, level, date_due, schedule_state, date):
+        """When `level` (the next level of an invoice) falls due: its delay
+        after the due date, at once after a defaulted schedule."""
+        if schedule_state == "defaulted":
+            return date
+        return date_due + timedelta(days=level.delay)
+
+    @api.model
+    def _get_target_level(self, invoice, policy, levels, date):
+        """The next level of the invoice if it is due on `date`, else None."""
+        level = self._get_next_level(
+            invoice.level_id,
+            invoice.invoice_date_due,
+            invoice.schedule_state,
+            policy,
+            levels,
+            date,
+        )
+        if not level:
+            return None
+        due = self._get_level_date(
+            level, invoice.invoice_date_due, invoice.schedule_state, date
+        )
+        return level if due <= date else None
+
+    # ------------------------------------------------------------
+    # WHO IS LEFT ALONE
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_skip_explanations(self):
+        """{skip cause: why, in a sentence for the user}; "not_due" for an
+        invoice with no level due yet."""
+        _ = self.env._
+        return {
+            "skip_excluded": _("excluded from reminders"),
+            "skip_disputed": _("in dispute"),
+            "skip_promise": _("covered by a promise of payment"),
+            "skip_pending": _(
+                "already reminded at this level, or a reminder awaits confirmation"
+            ),
+            "skip_schedule": _("in an active payment schedule"),
+            "skip_blocked": _("This customer is blocked: no reminders."),
+            "skip_paused": _("Reminders to this customer are paused."),
+            "skip_proceedings": _(
+                "This customer is under collective proceedings: declare the claim "
+                "instead of reminding."
+            ),
+            "skip_to_reconcile": _(
+                "This customer has unapplied payments or credit notes and owes "
+                "nothing: reconcile before reminding."
+            ),
+            "skip_minimum": _(
+                "The amount due is under the minimum of the customer's policy."
+            ),
+            "skip_interval": _("This customer was reminded too recently."),
+            "skip_no_policy": _("This customer has no dunning policy."),
+            "not_due": _("no new level due yet"),
+        }
+
+    @api.model
+    def _get_move_skip_cause(self, invoice, level, policy, date, taken):
+        """Why the invoice does not climb to `level` on `date`, else None;
+        `taken` holds the (invoice, level) pairs already reminded or awaiting
+        confirmation (`_fetch_taken_slots`)."""
+        if invoice.dunning_excluded:
+            return "skip_excluded"
+        if invoice.is_disputed:
+            return "skip_disputed"
+        promise = invoice.dunning_promise_date
+        if promise and promise + timedelta(days=policy.grace_days) >= date:
+            return "skip_promise"
+        if (invoice.id, level.id) in taken:
+            return "skip_pending"
+        if invoice.schedule_state == "active":
+            return "skip_schedule"
+        return None
+
+    @api.model
+    def _get_partner_skip_cause(
+        self, customer, policy, amount_due, balance, last_date, date, ignore_interval
+    ):
+        """Why the customer gets no reminder on `date`, else None. Amounts are
+        in the company currency and already rounded to it."""
+        if customer.dunning_blocked:
+            return "skip_blocked"
+        if customer.dunning_paused_until and customer.dunning_paused_until >= date:
+            return "skip_paused"
+        if self._is_in_proceedings(customer, date):
+            return "skip_proceedings"
+        if balance <= 0:
+            return "skip_to_reconcile"
+        if amount_due < policy.min_amount:
+            return "skip_minimum"
+        if not ignore_interval and last_date:
+            interval = max(policy.min_interval_days, 1)
+            if (date - last_date).days < interval:
+                return "skip_interval"
+        return None
+
+    @api.model
+    def _is_in_proceedings(self, partner, date):
+        """Under collective proceedings published on or before `date` (no
+        publication date recorded: as soon as the proceedings are entered):
+        from then on no reminder, no penalty (DOMAIN.md, T12)."""
+        return bool(partner.dunning_proceedings) and (
+            not partner.dunning_proceedings_date
+            or partner.dunning_proceedings_date <= date
+        )
+
+    @api.model
+    def _fetch_taken_slots(self, move_ids):
+        """(invoice, level) pairs already reminded or waiting for confirmation."""
+        if not move_ids:
+            return set()
+        self.env["account.dunning.action.line"].flush_model(
+            ["move_id", "level_id", "state"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move_id, level_id FROM account_dunning_action_line
+                 WHERE move_id = ANY(%s) AND state IN %s
+                """,
+                list(move_ids),
+                ACTIVE_STATES,
+            )
+        )
+        return set(self.env.cr.fetchall())
+
+    # ------------------------------------------------------------
+    # WHO CAN BE REACHED
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_unreachable_reason(self, channel, partner, contacts):
+        """Why a reminder through `channel` cannot reach the customer `partner`
+        at its recipients `contacts`, else None."""
+        _ = self.env._
+        if channel == "email" and not any(contact.email for contact in contacts):
+            return _("No email address for this customer.")
+        if channel == "sms" and not any(
+            contact.phone_sanitized or contact.mobile for contact in contacts
+        ):
+            return _("No mobile phone number for this customer.")
+        if channel == "call" and not any(
+            contact.phone or contact.mobile for contact in (*contacts, partner)
+        ):
+            return _("No phone number for this customer.")
+        if channel == "letter" and not (
+            partner.street and partner.city and partner.zip
+        ):
+            return _("No complete postal address for this customer.")
+        return None
+
+    # ------------------------------------------------------------
+    # THE RULE
+    # ------------------------------------------------------------
+
+    @api.model
+    def _apply(self, snapshot, ignore_interval=False):
+        """Apply the rule to a snapshot of open invoices as of its date.
+
+        Returns the proposals (one per customer reaching a level:
+        `partner_id`, `policy_id`, `targets` {invoice id: level id},
+        `amount_due`) and why the others were skipped; creates nothing.
+        `ignore_interval` lets a user remind again before the interval.
+        """
+        date = snapshot.date
+        currency = snapshot.company.currency_id
+        skipped = defaultdict(int)
+        reasons = {}  # invoice id -> skip cause, for the wizard
+        partner_reasons = {}
+        proposals = []
+        for partner_id, invoices in snapshot.invoices_by_partner.items():
+            customer = snapshot.customers[partner_id]
+            policy = snapshot.policies.get(customer.policy_id)
+            if not policy:
+                skipped["skip_no_policy"] += 1
+                partner_reasons[partner_id] = "skip_no_policy"
+                continue
+            targets = {}
+            for invoice in invoices:
+                level = self._get_target_level(invoice, policy, snapshot.levels, date)
+                if not level:
+                    continue
+                cause = self._get_move_skip_cause(
+                    invoice, level, policy, date, snapshot.taken
+                )
+                if cause:
+                    skipped[cause] += 1
+                    reasons[invoice.id] = cause
+                    continue
+                targets[invoice.id] = level.id
+            if not targets:
+                continue
+            overdue = currency.round(
+                sum(
+                    invoice.amount_residual_signed
+                    for invoice in invoices
+                    if invoice.invoice_date_due < date or invoice.id in targets
+                )
+            )
+            balance = currency.round(snapshot.balances.get(partner_id, 0.0))
+            amount_due = min(overdue, balance)
+            cause = self._get_partner_skip_cause(
+                customer,
+                policy,
+                amount_due,
+                balance,
+                snapshot.last_dates.get(partner_id),
+                date,
+                # a promise broken tonight: the next level goes out at once
+                ignore_interval or partner_id in snapshot.broken,
+            )
+            if cause:
+                skipped[cause] += 1
+                partner_reasons[partner_id] = cause
+                for move_id in targets:
+                    reasons[move_id] = cause
+                continue
+            proposals.append(
+                {
+                    "partner_id": partner_id,
+                    "policy_id": policy.id,
+                    "targets": targets,
+                    "amount_due": amount_due,
+                }
+            )
+        return {
+            "proposals": proposals,
+            "skipped": dict(skipped),
+            "reasons": reasons,
+            "partner_reasons": partner_reasons,
+            "partner_count": len(snapshot.partner_ids),
+            "invoice_count": len(snapshot.invoices),
+        }

@@ -1,0 +1,400 @@
+import logging
+
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
+
+from ..lib.formats import DunningFormats
+from ..lib.sql import array_literal, insert_columns, update_column
+
+_logger = logging.getLogger(__name__)
+
+
+class AccountDunningSend(models.AbstractModel):
+    """What leaves with the reminders, composed for a whole batch: emails into
+    Odoo's mail queue, SMS into its SMS queue, call tasks, and the chatter
+    notes on customers and invoices (as `account.move.send` composes the
+    invoices' emails for `account.move`).
+
+    Each step works on many reminders at once and lets the reminder that
+    breaks it fail alone, with the reason, never the batch.
+    """
+
+    _name = "account.dunning.send"
+    _description = "Dunning reminders sending"
+
+    # ------------------------------------------------------------
+    # EMAILS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _compose_emails(self, actions, track=False):
+        """Queue the reminders' emails, one batch per level: every field is
+        rendered once per language and the emails are created in one go
+        (`mail.template._dunning_queue_mail_batch`). When a batch fails, the
+        reminders that break it are found and fail alone."""
+        for level, level_actions in actions.grouped("level_id").items():
+            mail_by_action, errors = self._queue_emails_isolating_failures(
+                level_actions, level.mail_template_id
+            )
+            sent = level_actions.browse(
+                [action.id for action in level_actions if action.id in mail_by_action]
+            )
+            update_column(sent, "mail_id", [mail_by_action[a.id].id for a in sent])
+            sent._set_state("done", track)
+            for action in level_actions.browse(list(errors)):
+                action._set_state(
+                    "failed",
+                    track,
+                    error_message=_(
+                        "The email could not be prepared: %s", errors[action.id]
+                    ),
+                )
+            if level.attach_invoices:
+                self._attach_invoice_pdfs(sent)
+
+    @api.model
+    def _queue_emails_isolating_failures(self, actions, template):
+        """Compose the reminders' emails so that each reminder fails alone:
+        ({action id: mail.mail} of those composed, {action id: error} of those
+        whose email cannot be composed).
+
+        The reminders are composed in one batch. A batch that fails is split in
+        halves, each composed in batch again, down to the reminder that breaks
+        it: one broken customer among a thousand costs some twenty batches
+        instead of a thousand emails composed one at a time. When both halves
+        fail (a template broken for many customers), their reminders are
+        composed one at a time."""
+        mail_by_action = {}
+        errors = {}
+
+        def compose(batch):
+            try:
+                with self.env.cr.savepoint():
+                    mails = template._dunning_queue_mail_batch(batch.ids)
+            except Exception as error:  # noqa: BLE001 - recorded on the action
+                if len(batch) == 1:
+                    errors[batch.id] = error
+                return False
+            mail_by_action.update((mail.res_id, mail) for mail in mails)
+            return True
+
+        def isolate(batch):
+            _logger.info(
+                "Dunning email batch of %s reminders failed, splitting it",
+                len(batch),
+            )
+            half = len(batch) // 2
+            failing = [
+                part
+                for part in (batch[:half], batch[half:])
+                if not compose(part) and len(part) > 1
+            ]
+            if len(failing) == 2:
+                for action in failing[0] | failing[1]:
+                    compose(action)
+            elif failing:
+                isolate(failing[0])
+
+        if not compose(actions) and len(actions) > 1:
+            isolate(actions)
+        return mail_by_action, errors
+
+    @api.model
+    def _attach_invoice_pdfs(self, actions):
+        """Attach each invoice's PDF to its reminder email: the legal PDF Odoo
+        kept when the invoice was sent, else one rendered now (one wkhtmltopdf
+        call for all the invoices missing one)."""
+        pdfs = self._get_invoice_pdfs(actions.move_ids)
+        links = {
+            (action.mail_id.mail_message_id.id, pdfs[move.id].id)
+            for action in actions
+            for move in action.move_ids
+            if move.id in pdfs
+        }
+        # one INSERT for the batch (the ORM links them one email at a time)
+        self.env["mail.message"].flush_model(["attachment_ids"])
+        insert_columns(
+            self.env.cr,
+            "message_attachment_rel",
+            {
+                "message_id": ([link[0] for link in links], "int4"),
+                "attachment_id": ([link[1] for link in links], "int4"),
+            },
+        )
+        self.env["mail.message"].invalidate_model(["attachment_ids"])
+        self.env["mail.mail"].invalidate_model(["attachment_ids"])
+
+    @api.model
+    def _get_invoice_pdfs(self, moves):
+        """{invoice id: its PDF attachment}: the legal PDF Odoo kept when the
+        invoice was sent, else one rendered now (one wkhtmltopdf call)."""
+        missing = moves.filtered(lambda m: not m.invoice_pdf_report_id)
+        rendered = {}
+        if missing:
+            try:
+                with self.env.cr.savepoint():
+                    streams, report_type = self.env[
+                        "ir.actions.report"
+                    ]._pre_render_qweb_pdf("account.account_invoices", missing.ids)
+            except Exception:  # noqa: BLE001 - the reminder matters more than its PDF
+                _logger.warning("Invoice PDFs could not be rendered", exc_info=True)
+                streams, report_type = {}, "failed"
+            if report_type == "pdf":
+                vals_list = [
+                    {
+                        "name": move._get_invoice_report_filename(),
+                        "raw": streams[move.id]["stream"].getvalue(),
+                        "mimetype": "application/pdf",
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                    }
+                    for move in missing
+                    if streams.get(move.id, {}).get("stream")
+                ]
+                attachments = self.env["ir.attachment"].create(vals_list)
+                rendered = {att.res_id: att for att in attachments}
+        return {
+            move.id: move.invoice_pdf_report_id or rendered[move.id]
+            for move in moves
+            if move.invoice_pdf_report_id or move.id in rendered
+        }
+
+    # ------------------------------------------------------------
+    # SMS AND CALLS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _compose_sms(self, actions, track=False):
+        """Queue the reminders' SMS in Odoo's SMS queue, one rendering of the
+        body per level."""
+        vals_list = []
+        ordered = actions.browse()
+        for level, level_actions in actions.grouped("level_id").items():
+            bodies = level.sms_template_id._render_field("body", level_actions.ids)
+            for action in level_actions:
+                contact = action._get_sms_contact()
+                vals_list.append(
+                    {
+                        "body": bodies[action.id],
+                        "number": contact.phone_sanitized or contact.mobile,
+                        "partner_id": contact.id,
+                        "state": "outgoing",
+                    }
+                )
+            ordered |= level_actions
+        sms_records = self.env["sms.sms"].sudo().create(vals_list)
+        update_column(ordered, "sms_id", sms_records.ids)
+        ordered._set_state("done", track)
+
+    @api.model
+    def _prepare_call_activity_vals(self, partner, level, date, user_id, note):
+        return {
+            "res_id": partner.id,
+            "res_name": partner.display_name,
+            "activity_type_id": level.activity_type_id.id
+            or self.env["ir.model.data"]._xmlid_to_res_id(
+                "mail.mail_activity_data_call"
+            ),
+            "summary": self.env._("Dunning call: %(level)s", level=level.name),
+            "note": note,
+            "date_deadline": date,
+            "user_id": user_id or self.env.uid,
+        }
+
+    # ------------------------------------------------------------
+    # CHATTER NOTES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _log_in_chatter(self, actions):
+        """One note per customer and per invoice, no notification, written with
+        one INSERT. The bodies are built here from escaped values, so the
+        HTML sanitizer of mail.message (most of the cost of tens of thousands
+        of notes through the ORM) would have nothing to clean."""
+        if not actions:
+            return
+        formats = DunningFormats(self.env)
+        # every reminder with its invoices' names in one query, as plain values
+        actions.flush_recordset(
+            ["partner_id", "level_id", "channel", "state", "amount_due", "company_id"]
+        )
+        self.env["account.dunning.action.line"].flush_model(["action_id", "move_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.id, a.partner_id, a.level_id, a.channel, a.state,
+                       a.amount_due, a.company_id, l.move_id, m.name
+                  FROM account_dunning_action a
+             LEFT JOIN account_dunning_action_line l ON l.action_id = a.id
+             LEFT JOIN account_move m ON m.id = l.move_id
+                 WHERE a.id = ANY(%s)
+              ORDER BY a.id, l.date_due, l.id
+                """,
+                actions.ids,
+            )
+        )
+        reminders = {}
+        for row in self.env.cr.fetchall():
+            reminder = reminders.setdefault(row[0], [row[1:7], []])
+            if row[7]:
+                reminder[1].append((row[7], row[8]))
+        partner_bodies = {}
+        move_bodies = {}
+        for (
+            partner_id,
+            level_id,
+            channel,
+            state,
+            amount,
+            company_id,
+        ), moves in reminders.values():
+            body = self._format_log_body(
+                formats,
+                level_id,
+                channel,
+                state,
+                [name for _move_id, name in moves],
+                amount,
+                company_id,
+            )
+            partner_bodies.setdefault(partner_id, []).append(body)
+            for move_id, _name in moves:
+                move_bodies.setdefault(move_id, []).append(body)
+        models_, res_ids, bodies = [], [], []
+        for model, by_record in (
+            ("res.partner", partner_bodies),
+            ("account.move", move_bodies),
+        ):
+            for res_id, parts in by_record.items():
+                models_.append(model)
+                res_ids.append(res_id)
+                bodies.append("".join(parts))
+        if not bodies:
+            return
+        self._insert_notes(models_, res_ids, bodies)
+
+    @api.model
+    def _insert_notes(self, models_, res_ids, bodies):
+        """Write the notes `bodies` (built from escaped values) on the records
+        (`models_`, `res_ids`) in one INSERT, with the columns
+        `_message_log_batch` writes: through the ORM, sanitizing tens of
+        thousands of bodies was a fifth of a night (README, Figures). The
+        author, the reply-to and the message id are Odoo's own, computed once
+        for the batch as `_message_log_batch` does."""
+        if not bodies:
+            return
+        Thread = self.env["mail.thread"]
+        author_id, email_from = Thread._message_compute_author(raise_on_email=False)
+        now = fields.Datetime.now()
+        self.env["mail.message"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message (
+                    model, res_id, body, message_type, subtype_id, is_internal,
+                    author_id, email_from, reply_to, message_id,
+                    email_add_signature, reply_to_force_new, date,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT v.model, v.res_id, v.body, 'notification', %(subtype)s, TRUE,
+                       %(author)s, %(email)s, %(reply_to)s, %(message_id)s,
+                       FALSE, FALSE, %(now)s,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(models)s::varchar[], %(res_ids)s::int[],
+                              %(bodies)s::text[]) AS v(model, res_id, body)
+                """,
+                subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                author=author_id or None,
+                email=email_from or None,
+                reply_to=Thread._notify_get_reply_to(default=email_from)[False] or None,
+                message_id=generate_tracking_message_id("message-notify"),
+                now=now,
+                uid=self.env.uid,
+                models=array_literal(models_),
+                res_ids=array_literal(res_ids, "int4"),
+                bodies=array_literal(bodies),
+            )
+        )
+        self.env["mail.message"].invalidate_model()
+        for model in set(models_):
+            self.env[model].invalidate_model(["message_ids"])
+
+    @api.model
+    def _format_log_body(
+        self, formats, level_id, channel, state, move_names, amount, company_id
+    ):
+        """The chatter note of a reminder, from plain values (escaped here)."""
+        Action = self.env["account.dunning.action"]
+        pattern = formats.text(
+            "log",
+            lambda: self.env._(
+                "Reminder “%(level)s” by %(channel)s (%(state)s): %(invoices)s, "
+                "%(amount)s"
+            ),
+        )
+        return Markup("<p>%s</p>") % (
+            pattern
+            % {
+                "level": formats.record_name("account.dunning.level", level_id),
+                "channel": formats.label(Action, "channel", channel).lower(),
+                "state": formats.label(Action, "state", state).lower(),
+                "invoices": ", ".join(move_names),
+                "amount": formats.amount(amount, formats.company_currency(company_id)),
+            }
+        )
+
+    def _get_summary_html(self, formats=None):
+        """Invoices of the reminder as an HTML table (call notes, letters)."""
+        self.ensure_one()
+        return self._format_summary_html(
+            formats or DunningFormats(self.env),
+            self.amount_due,
+            self.currency_id,
+            [
+                {
+                    "move_name": line.move_id.name,
+                    "date_due": line.date_due,
+                    "amount_residual": line.amount_residual,
+                    "currency_id": line.currency_id.id,
+                }
+                for line in self.line_ids
+            ],
+        )
+
+    @api.model
+    def _format_summary_html(self, formats, amount_due, currency, lines):
+        """The summary table from plain values: `lines` are dicts with
+        `move_name`, `date_due`, `amount_residual` and `currency_id`."""
+        currencies = self.env["res.currency"]
+        # escaped value by value: Markup's % costs more than the rest of a call
+        # note, and a night writes thousands of them
+        rows = Markup(
+            "".join(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+                    escape(line["move_name"]),
+                    escape(formats.date(line["date_due"])),
+                    escape(
+                        formats.amount(
+                            line["amount_residual"],
+                            currencies.browse(line["currency_id"]),
+                        )
+                    ),
+                )
+                for line in lines
+            )
+        )
+        header = formats.text(
+            "summary_header",
+            lambda: Markup("<tr><th>%s</th><th>%s</th><th>%s</th></tr>")
+            % (self.env._("Invoice"), self.env._("Due date"), self.env._("Amount due")),
+        )
+        amount = formats.text(
+            "summary_amount", lambda: self.env._("Amount due: %(amount)s")
+        )
+        return Markup("<p>%s</p><table class='table table-sm'>%s%s</table>") % (
+            amount % {"amount": formats.amount(amount_due, currency)},
+            header,
+            rows,
+        )
