@@ -22,6 +22,8 @@ from . import test_reason_catalogue
 from . import test_ui_call_tour
 from . import test_email_rendering
 from . import test_escalation_delivery
-from . import test_bulk_insert
+from . import test_sql_bulk_writes
 from . import test_escalation_workers
 from . import test_reminder_email_batch
+from . import test_bulk_writes_match_orm
+from . import test_rule_one_source

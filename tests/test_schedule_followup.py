@@ -158,6 +158,23 @@ class TestScheduleFollowup(DunningCommon):
         notice.action_validate()
         self.assertEqual(self.invoice.dunning_level_id, self.level_notice)
 
+    def test_next_reminder_after_a_default_is_the_formal_notice(self):
+        """The invoice's *next reminder* is the engine's rule: after a default
+        the whole balance is due and the formal notice comes next, at once."""
+        schedule = self._make_schedule()
+        self._run_days(
+            date(2026, 4, 16), date(2026, 6, 4), payments={date(2026, 5, 2): 400.0}
+        )
+        self._run_cron(date(2026, 6, 5))
+        self.assertEqual(schedule.state, "defaulted")
+        with freeze_time(date(2026, 6, 5)):
+            self.invoice.invalidate_recordset(
+                ["dunning_next_level_id", "dunning_next_date"]
+            )
+            self.assertEqual(self.invoice.dunning_level_id, self.level_first)
+            self.assertEqual(self.invoice.dunning_next_level_id, self.level_notice)
+            self.assertEqual(self.invoice.dunning_next_date, date(2026, 6, 5))
+
     def test_draft_schedule_does_not_hold_reminders(self):
         self._make_schedule(activate=False)
         run = self._run(date(2026, 4, 20))
