@@ -8,7 +8,7 @@ from . import account_dunning_action_line
 from . import account_dunning_move_state
 from . import account_dunning_rule
 from . import account_dunning_send
-from . import account_dunning_penalty
+from . import account_dunning_late_payment
 from . import account_dunning_run
 from . import account_dunning_schedule_mixin
 from . import account_dunning_schedule

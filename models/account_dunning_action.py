@@ -275,14 +275,7 @@ class AccountDunningAction(models.Model):
 
     def action_open_moves(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Reminded invoices"),
-            "res_model": "account.move",
-            "view_mode": "list,form",
-            "domain": [("id", "in", self.move_ids.ids)],
-            "context": {"create": False},
-        }
+        return self.move_ids._get_dunning_invoices_action(_("Reminded invoices"))
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

@@ -288,12 +288,7 @@ class AccountDunningSchedule(models.Model):
 
     def action_open_moves(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        action["domain"] = [("id", "in", self.move_ids.ids)]
-        action["context"] = {"create": False}
-        return action
+        return self.move_ids._get_dunning_invoices_action(_("Scheduled invoices"))
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

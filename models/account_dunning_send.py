@@ -345,24 +345,6 @@ class AccountDunningSend(models.AbstractModel):
             }
         )
 
-    def _get_summary_html(self, formats=None):
-        """Invoices of the reminder as an HTML table (call notes, letters)."""
-        self.ensure_one()
-        return self._format_summary_html(
-            formats or DunningFormats(self.env),
-            self.amount_due,
-            self.currency_id,
-            [
-                {
-                    "move_name": line.move_id.name,
-                    "date_due": line.date_due,
-                    "amount_residual": line.amount_residual,
-                    "currency_id": line.currency_id.id,
-                }
-                for line in self.line_ids
-            ],
-        )
-
     @api.model
     def _format_summary_html(self, formats, amount_due, currency, lines):
         """The summary table from plain values: `lines` are dicts with

@@ -558,7 +558,20 @@ class AccountMove(models.Model):
                 )
             )
 
+    def _get_dunning_invoices_action(self, name):
+        """These invoices in the customer invoices list (the invoices of a
+        reminder, a promise, a dispute, a schedule)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action.update(
+            name=name, domain=[("id", "in", self.ids)], context={"create": False}
+        )
+        return action
+
     def _get_dunning_penalties(self, on_date=None):
         """Late-payment penalties of these invoices on `on_date` (default
-        today), per invoice id: see `account.dunning.penalty`."""
-        return self.env["account.dunning.penalty"]._compute_penalties(self, on_date)
+        today), per invoice id: see `account.dunning.late.payment`."""
+        return self.env["account.dunning.late.payment"]._compute_penalties(
+            self, on_date
+        )

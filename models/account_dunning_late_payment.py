@@ -31,13 +31,13 @@ def _split_by_semester(first, last):
         first = end + timedelta(days=1)
 
 
-class AccountDunningPenalty(models.AbstractModel):
+class AccountDunningLatePayment(models.AbstractModel):
     """Late-payment penalties owed on invoices (DOMAIN.md §1): interest by
     semester over the unpaid balance after each partial payment, and the fixed
     recovery indemnity. The invoice's penalty fields, its *Claim penalties*
     debit note, the letters and the payment schedules all compute here."""
 
-    _name = "account.dunning.penalty"
+    _name = "account.dunning.late.payment"
     _description = "Late-payment penalties"
 
     @api.model
