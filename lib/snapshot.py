@@ -63,6 +63,7 @@ class DunningSnapshot:
             self.env,
             self.partner_ids,
             {invoice.partner_id for invoice in self.invoices},
+            self.company,
         )
         # (invoice, level) pairs already reminded or waiting for confirmation
         self.taken = self.rule._fetch_taken_slots(
@@ -224,8 +225,12 @@ class DunningContacts:
     them the descendants where an invoice address is looked for), read in one
     query; and the rule that chooses whom a reminder goes to."""
 
-    def __init__(self, env, partner_ids, other_ids=()):
+    def __init__(self, env, partner_ids, other_ids=(), company=None):
+        """`company` reminds: contacts that belong to another company (one it
+        does not share records with) are never used."""
         self.partner_ids = list(partner_ids)
+        company = company or env.company
+        companies = company.parent_ids.ids or company.ids
         self.by_id = {}
         self.children = defaultdict(list)
         if not self.partner_ids:
@@ -238,11 +243,15 @@ class DunningContacts:
                     SELECT c.id, c.is_company
                       FROM res_partner c
                      WHERE c.parent_id = ANY(%(partners)s) AND c.active
+                       AND (c.company_id IS NULL
+                            OR c.company_id = ANY(%(companies)s))
                  UNION ALL
                     SELECT c.id, c.is_company
                       FROM res_partner c
                       JOIN tree t ON c.parent_id = t.id
                      WHERE c.active AND NOT c.is_company AND NOT t.is_company
+                       AND (c.company_id IS NULL
+                            OR c.company_id = ANY(%(companies)s))
                 )
                 SELECT p.id, p.complete_name, p.parent_id,
                        COALESCE(p.is_company, FALSE), p.type, p.email, p.phone,
@@ -256,6 +265,7 @@ class DunningContacts:
                 """,
                 partners=self.partner_ids,
                 others=list(set(other_ids).union(self.partner_ids)),
+                companies=companies,
             )
         )
         customers = set(self.partner_ids)

@@ -25,10 +25,15 @@ class AccountDunningDispute(models.Model):
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         required=True,
         index=True,
         tracking=True,
         domain="[('parent_id', '=', False)]",
+        help="Taken from the invoices when left empty.",
     )
     move_ids = fields.Many2many(
         "account.move",
@@ -92,6 +97,13 @@ class AccountDunningDispute(models.Model):
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
+    @api.depends("move_ids")
+    def _compute_partner_id(self):
+        for dispute in self.filtered(lambda d: not d.partner_id):
+            customers = dispute.move_ids.commercial_partner_id
+            if len(customers) == 1:
+                dispute.partner_id = customers
+
     @api.depends("partner_id", "move_ids")
     def _compute_name(self):
         for dispute in self:
@@ -128,6 +140,29 @@ class AccountDunningDispute(models.Model):
                 raise ValidationError(
                     _("The invoices of a dispute must all belong to its customer.")
                 )
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a dispute given only invoices takes their customer: refuse, in plain
+        # words, invoices of several customers (no customer to take)
+        for vals in vals_list:
+            if vals.get("partner_id") or not vals.get("move_ids"):
+                continue
+            moves = self.new({"move_ids": vals["move_ids"]}).move_ids
+            customers = moves.commercial_partner_id
+            if len(customers) > 1:
+                raise ValidationError(
+                    _(
+                        "A dispute concerns the invoices of one customer; these "
+                        "belong to %(customers)s.",
+                        customers=", ".join(customers.mapped("display_name")),
+                    )
+                )
+        return super().create(vals_list)
 
     # ------------------------------------------------------------
     # ACTION METHODS

@@ -2,6 +2,8 @@ from odoo import _, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .res_partner import RISKS
+
 
 class AccountDunningQueue(models.Model):
     """The credit controller's work queue: one row per customer with overdue
@@ -25,7 +27,13 @@ class AccountDunningQueue(models.Model):
     overdue_count = fields.Integer(string="Overdue invoices", readonly=True)
     oldest_due_date = fields.Date(string="Oldest due date", readonly=True)
     days_late = fields.Integer(string="Days late", readonly=True)
-    priority = fields.Float(readonly=True, aggregator="sum")
+    priority = fields.Float(
+        readonly=True,
+        aggregator="sum",
+        help="Overdue amount × days late, doubled for a high payment risk and "
+        "half as much again for one to watch.",
+    )
+    risk = fields.Selection(RISKS, string="Payment risk", readonly=True)
     last_date = fields.Date(string="Last reminder", readonly=True)
     draft_count = fields.Integer(string="To confirm", readonly=True)
     to_send_count = fields.Integer(string="To print", readonly=True)
@@ -36,26 +44,32 @@ class AccountDunningQueue(models.Model):
     dunning_dispute_count = fields.Integer(related="partner_id.dunning_dispute_count")
 
     def init(self):
+        Rule = self.env["account.dunning.rule"]
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                WITH inv AS (
+                -- each company's own day, in its time zone, as the engine's
+                WITH today AS (
+                    SELECT c.id AS company_id, %(today)s AS day
+                      FROM res_company c
+                ), inv AS (
                     SELECT m.company_id,
                            m.commercial_partner_id AS partner_id,
                            SUM(m.amount_residual_signed) AS open_amount,
                            COALESCE(SUM(m.amount_residual_signed)
-                               FILTER (WHERE m.invoice_date_due < CURRENT_DATE), 0)
+                               FILTER (WHERE m.invoice_date_due < t.day), 0)
                                AS overdue_amount,
-                           COUNT(*) FILTER (WHERE m.invoice_date_due < CURRENT_DATE)
+                           COUNT(*) FILTER (WHERE m.invoice_date_due < t.day)
                                AS overdue_count,
                            MIN(m.invoice_date_due) AS oldest_due_date,
-                           GREATEST(MAX(CURRENT_DATE - m.invoice_date_due), 0)
+                           GREATEST(MAX(t.day - m.invoice_date_due), 0)
                                AS days_late,
                            (ARRAY_AGG(st.level_id ORDER BY lv.delay DESC
                                 NULLS LAST))[1] AS level_id
                       FROM account_move m
+                      JOIN today t ON t.company_id = m.company_id
                  -- each invoice's own history (index on the lines' invoice)
                  LEFT JOIN LATERAL (
                            SELECT s.level_id FROM account_dunning_move_state s
@@ -63,20 +77,22 @@ class AccountDunningQueue(models.Model):
                            ) st ON TRUE
                  LEFT JOIN account_dunning_level lv ON lv.id = st.level_id
                      WHERE %(open)s
-                  GROUP BY m.company_id, m.commercial_partner_id
+                  GROUP BY m.company_id, m.commercial_partner_id, t.day
                 ), act AS (
                     SELECT a.company_id,
                            a.partner_id,
                            COUNT(*) FILTER (WHERE a.state = 'draft') AS draft_count,
                            COUNT(*) FILTER (WHERE a.state = 'to_send') AS to_send_count,
                            COUNT(*) FILTER (WHERE a.state = 'failed'
-                               AND a.date >= CURRENT_DATE - 7) AS failed_count,
+                               AND a.date >= t.day - 7) AS failed_count,
                            MAX(a.date) FILTER (WHERE a.state IN ('to_send', 'done'))
                                AS last_date
                       FROM account_dunning_action a
+                      JOIN today t ON t.company_id = a.company_id
                   GROUP BY a.company_id, a.partner_id
                 )
                 SELECT inv.company_id::bigint * 1000000000 + inv.partner_id AS id,
+                       COALESCE(beh.risk, 'normal') AS risk,
                        inv.company_id,
                        inv.partner_id,
                        COALESCE(
@@ -89,7 +105,10 @@ class AccountDunningQueue(models.Model):
                        inv.overdue_count,
                        inv.oldest_due_date,
                        inv.days_late,
-                       inv.overdue_amount * inv.days_late AS priority,
+                       inv.overdue_amount * inv.days_late
+                           * CASE beh.risk WHEN 'high' THEN 2.0
+                                           WHEN 'watch' THEN 1.5
+                                           ELSE 1.0 END AS priority,
                        act.last_date,
                        COALESCE(act.draft_count, 0) AS draft_count,
                        COALESCE(act.to_send_count, 0) AS to_send_count,
@@ -100,11 +119,21 @@ class AccountDunningQueue(models.Model):
                   JOIN res_partner p ON p.id = inv.partner_id
              LEFT JOIN act ON act.company_id = inv.company_id
                           AND act.partner_id = inv.partner_id
+             LEFT JOIN (%(behaviour)s) beh ON beh.company_id = inv.company_id
+                                          AND beh.partner_id = inv.partner_id
                  WHERE inv.overdue_amount > 0 OR act.draft_count > 0
                 )
                 """,
                 table=SQL.identifier(self._table),
-                open=self.env["account.dunning.rule"]._get_open_invoice_sql("m"),
+                open=Rule._get_open_invoice_sql("m"),
+                today=Rule._get_company_today_sql("c"),
+                behaviour=Rule._get_payment_behaviour_sql(
+                    SQL(
+                        "(SELECT c.id AS company_id, %s AS day"
+                        " FROM res_company c) AS d",
+                        Rule._get_company_today_sql("c"),
+                    )
+                ),
             )
         )
 

@@ -1,7 +1,12 @@
+from datetime import date
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round
 
+# Rates the penalties of a half-year are computed with, published for each
+# half-year (1 January, 1 July): the table must hold one dated in it.
+HALF_YEAR_RATES = ("ecb_mro", "legal_business")
 RATE_TYPES = [
     ("ecb_mro", "ECB main refinancing rate"),
     ("legal_business", "French legal interest rate — other cases"),
@@ -87,6 +92,25 @@ class AccountDunningRate(models.Model):
                 break
             found = rate
         return found
+
+    @api.model
+    def _get_missing_half_year_rates(self, on_date):
+        """(first day of the half-year of `on_date`, [rate types without a row
+        dated in that half-year up to `on_date`]): penalties would be computed
+        on the rate of an earlier half-year, which may be stale."""
+        start = date(on_date.year, 1 if on_date.month <= 6 else 7, 1)
+        found = {
+            rate_type
+            for (rate_type,) in self._read_group(
+                [
+                    ("rate_type", "in", HALF_YEAR_RATES),
+                    ("date_start", ">=", start),
+                    ("date_start", "<=", on_date),
+                ],
+                ["rate_type"],
+            )
+        }
+        return start, [rate for rate in HALF_YEAR_RATES if rate not in found]
 
     @api.model
     def _get_contract_rate_floor(self, on_date):

@@ -1,12 +1,16 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, models
+import pytz
+
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib.snapshot import Level, Policy
 from .account_dunning_action import ACTIVE_STATES
 
+# Time zone of a company whose address has none (the addon is for France).
+DEFAULT_TZ = "Europe/Paris"
 # Why invoices or customers get no reminder, in the order they are checked:
 # invoice causes first, then customer causes. Each is also a counter of the
 # run (`account.dunning.run`, field of the same name).
@@ -80,6 +84,31 @@ class AccountDunningRule(models.AbstractModel):
             column("move_type"),
             column("state"),
             column("amount_residual"),
+        )
+
+    # ------------------------------------------------------------
+    # THE COMPANY'S DAY
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_company_today(self, company):
+        """Today in the company's time zone (its address's, else Paris): the
+        day the night's reminders are dated, whatever the server's clock or
+        the user's time zone."""
+        tz = pytz.timezone(company.partner_id.tz or DEFAULT_TZ)
+        return pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date()
+
+    @api.model
+    def _get_company_today_sql(self, company_alias):
+        """The SQL twin of `_get_company_today`, for the companies of the
+        query's `company_alias` (res_company rows)."""
+        return SQL(
+            """(NOW() AT TIME ZONE COALESCE(
+                    NULLIF((SELECT tzp.tz FROM res_partner tzp
+                             WHERE tzp.id = %s), ''),
+                    %s))::date""",
+            SQL.identifier(company_alias, "partner_id"),
+            DEFAULT_TZ,
         )
 
     # ------------------------------------------------------------
@@ -280,6 +309,99 @@ class AccountDunningRule(models.AbstractModel):
             )
         )
         return set(self.env.cr.fetchall())
+
+    # ------------------------------------------------------------
+    # HOW A CUSTOMER PAYS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_payment_behaviour_sql(self, days, partner_ids=None):
+        """How each customer paid over the twelve months before its company's
+        day, one row per (company_id, partner_id): `avg_days_late` and
+        `late_ratio` over the invoices paid in that time (days late = last
+        payment matched minus due date), `broken_count` (promises of payment
+        broken) and the resulting `risk`: high after two broken promises or
+        with half of the invoices paid a month late on average; to watch
+        after one broken promise, or when half of the invoices are paid late,
+        or a fortnight late on average.
+
+        `days` is a relation of (company_id, day) rows: the work queue's view
+        gives every company's day, the customer form today's. The same SQL
+        serves both, so the form and the queue's priority agree."""
+        partners = (
+            SQL("= ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL("IS NOT NULL")
+        )
+        return SQL(
+            """
+            SELECT COALESCE(paid.company_id, broken.company_id) AS company_id,
+                   COALESCE(paid.partner_id, broken.partner_id) AS partner_id,
+                   COALESCE(paid.avg_days_late, 0) AS avg_days_late,
+                   COALESCE(paid.late_ratio, 0) AS late_ratio,
+                   COALESCE(broken.broken_count, 0) AS broken_count,
+                   CASE
+                       WHEN COALESCE(broken.broken_count, 0) >= 2
+                         OR (paid.late_ratio >= 0.5 AND paid.avg_days_late >= 30)
+                       THEN 'high'
+                       WHEN COALESCE(broken.broken_count, 0) >= 1
+                         OR paid.late_ratio >= 0.5 OR paid.avg_days_late >= 15
+                       THEN 'watch'
+                       ELSE 'normal'
+                   END AS risk
+              FROM (
+                    SELECT m.company_id, m.commercial_partner_id AS partner_id,
+                           AVG(GREATEST(pay.paid_on - m.invoice_date_due, 0))
+                               AS avg_days_late,
+                           AVG(CASE WHEN pay.paid_on > m.invoice_date_due
+                                    THEN 1.0 ELSE 0.0 END) AS late_ratio
+                      FROM account_move m
+                      JOIN %(days)s ON d.company_id = m.company_id
+                      JOIN LATERAL (
+                            SELECT MAX(p.max_date) AS paid_on
+                              FROM account_move_line l
+                              JOIN account_partial_reconcile p
+                                ON p.debit_move_id = l.id
+                             WHERE l.move_id = m.id
+                           ) pay ON pay.paid_on IS NOT NULL
+                     WHERE m.move_type = 'out_invoice'
+                       AND m.state = 'posted'
+                       AND m.payment_state IN ('paid', 'in_payment')
+                       AND m.commercial_partner_id %(partners)s
+                       AND pay.paid_on > d.day - 365
+                  GROUP BY m.company_id, m.commercial_partner_id
+                   ) paid
+         FULL JOIN (
+                    SELECT pr.company_id, pr.partner_id, COUNT(*) AS broken_count
+                      FROM account_dunning_promise pr
+                      JOIN %(days)s ON d.company_id = pr.company_id
+                     WHERE pr.state = 'broken'
+                       AND pr.partner_id %(partners)s
+                       AND pr.closed_date > d.day - 365
+                  GROUP BY pr.company_id, pr.partner_id
+                   ) broken
+                ON broken.company_id = paid.company_id
+               AND broken.partner_id = paid.partner_id
+            """,
+            days=days,
+            partners=partners,
+        )
+
+    @api.model
+    def _read_payment_behaviour(self, company, partner_ids, day):
+        """{customer id: (avg days late, late ratio, broken promises, risk)} in
+        `company` as of `day`: `_get_payment_behaviour_sql` for a few
+        customers (the customer form)."""
+        if not partner_ids:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            self._get_payment_behaviour_sql(
+                SQL("(VALUES (%s, %s::date)) AS d(company_id, day)", company.id, day),
+                partner_ids,
+            )
+        )
+        return {row[1]: row[2:] for row in self.env.cr.fetchall()}
 
     # ------------------------------------------------------------
     # WHO CAN BE REACHED

@@ -9,11 +9,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 import psycopg2
-import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, format_date, mute_logger
 
 from ..lib.snapshot import DunningSnapshot
 from .account_dunning_action import VALIDATED_STATES
@@ -120,6 +119,12 @@ class AccountDunningRun(models.Model):
     )
     skip_no_policy = fields.Integer(string="Customers without policy", readonly=True)
     error_log = fields.Text(string="Errors", readonly=True)
+    rate_warning = fields.Text(
+        string="Reference rates",
+        readonly=True,
+        help="Set when the table of reference rates has no rate for the "
+        "half-year of the run: late-payment penalties then use an older rate.",
+    )
 
     @api.depends("date", "company_id", "worker", "worker_count")
     def _compute_name(self):
@@ -273,8 +278,7 @@ class AccountDunningRun(models.Model):
 
     @api.model
     def _company_today(self, company):
-        tz = company.partner_id.tz or self.env.user.tz or "Europe/Paris"
-        return fields.Datetime.now().astimezone(pytz.timezone(tz)).date()
+        return self.env["account.dunning.rule"]._get_company_today(company)
 
     # ------------------------------------------------------------
     # ENGINE
@@ -421,6 +425,7 @@ class AccountDunningRun(models.Model):
             self.env["account.dunning.schedule"]._cron_update_schedules(
                 self.company_id, self.date, self._is_in_part
             )
+            self._check_reference_rates()
         self.env.flush_all()
         batch_size = batch_size or self._get_batch_size()
         actions = self.env["account.dunning.action"]
@@ -429,6 +434,57 @@ class AccountDunningRun(models.Model):
         self._deliver_batch(batch_size)
         self.write({"duration": self.duration + time.monotonic() - started})
         return actions
+
+    def _check_reference_rates(self):
+        """Warn the credit managers, once per half-year, when the rate table
+        has no rate for the run's half-year: penalties would silently be
+        computed on the rate of an earlier one."""
+        Rate = self.env["account.dunning.rate"]
+        start, missing = Rate._get_missing_half_year_rates(self.date)
+        if not missing:
+            return
+        labels = dict(Rate._fields["rate_type"]._description_selection(self.env))
+        warning = self.env._(
+            "No rate recorded for the half-year from %(start)s: %(rates)s. "
+            "Late-payment penalties use the rate of an earlier half-year until "
+            "you record the rate in force on %(start)s (Invoicing > "
+            "Configuration > Reminders > Reference rates), even when unchanged.",
+            start=format_date(self.env, start),
+            rates=", ".join(labels[rate] for rate in missing),
+        )
+        self.rate_warning = warning
+        summary = self.env._(
+            "Record the reference rates of the half-year from %(start)s",
+            start=format_date(self.env, start),
+        )
+        company_partner = self.company_id.partner_id
+        Activity = self.env["mail.activity"]
+        if Activity.search_count(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", company_partner.id),
+                ("summary", "=", summary),
+            ],
+            limit=1,
+        ):
+            return
+        managers = self.env.ref("account_dunning.group_account_dunning_manager").users
+        managers = managers.filtered(
+            lambda user: not user.share and self.company_id in user.company_ids
+        )
+        Activity.create(
+            [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": company_partner.id,
+                    "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                    "summary": summary,
+                    "note": warning,
+                    "user_id": user.id,
+                }
+                for user in managers[:1]
+            ]
+        )
 
     def _is_in_part(self, partner):
         """Whether this run (or this part of a nightly run) reminds `partner`."""

@@ -1,10 +1,11 @@
 import logging
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, format_date
 
 from ..lib.formats import amount_in_words
@@ -14,6 +15,8 @@ _logger = logging.getLogger(__name__)
 # Schedules whose invoices are held out of the ordinary reminders (or may not
 # join another schedule).
 OPEN_SCHEDULE_STATES = ("draft", "active")
+# A payment plan may not run over more than two years (legal limit).
+MAX_SCHEDULE_YEARS = 2
 
 
 class AccountDunningSchedule(models.Model):
@@ -199,6 +202,32 @@ class AccountDunningSchedule(models.Model):
         return fields.Date.to_date(date) if date else fields.Date.context_today(self)
 
     # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("line_ids", "amount_start", "date", "state")
+    def _check_instalments(self):
+        """A draft or active schedule holds instalments that pay exactly what
+        was due when it was made, each more than zero, on increasing dates
+        within two years: the wizard's checks, whoever edits the schedule, and
+        again when it becomes active."""
+        for schedule in self.filtered(lambda s: s.state in OPEN_SCHEDULE_STATES):
+            errors = schedule._get_instalment_errors(
+                [(line.date, line.amount) for line in schedule.line_ids],
+                schedule.amount_start,
+                schedule.currency_id,
+                schedule.date,
+            )
+            if errors:
+                raise ValidationError(
+                    _(
+                        "Payment schedule %(name)s:\n%(errors)s",
+                        name=schedule.name,
+                        errors="\n".join(errors),
+                    )
+                )
+
+    # ------------------------------------------------------------
     # CRUD METHODS
     # ------------------------------------------------------------
 
@@ -244,7 +273,7 @@ class AccountDunningSchedule(models.Model):
                 )
             if not schedule.line_ids:
                 raise UserError(_("This schedule has no instalment."))
-        self.write({"state": "active"})
+        self.write({"state": "active"})  # checks the instalments again
         self._log_on_partners(
             {
                 schedule.id: self.env._(
@@ -293,6 +322,73 @@ class AccountDunningSchedule(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    @api.model
+    def _get_instalment_errors(self, instalments, total, currency, date):
+        """Every reason the instalments (a list of (date, amount), in the order
+        they were entered) cannot pay `total` from `date` on, in plain words:
+        the payment schedule wizard shows them, the schedule refuses them."""
+        _ = self.env._
+
+        def amount(value):
+            return format_amount(self.env, value, currency)
+
+        if not instalments:
+            return [_("The schedule has no instalment.")]
+        errors = []
+        for day, value in instalments:
+            if currency.compare_amounts(value, 0) <= 0:
+                errors.append(
+                    _(
+                        "The payment of %(date)s is %(amount)s: each payment must be "
+                        "more than zero.",
+                        date=format_date(self.env, day) if day else "?",
+                        amount=amount(value),
+                    )
+                )
+        paid = sum(value for _day, value in instalments)
+        if currency.compare_amounts(paid, total) != 0:
+            errors.append(
+                _(
+                    "The payments add up to %(lines)s instead of the %(total)s to "
+                    "schedule.",
+                    lines=amount(paid),
+                    total=amount(total),
+                )
+            )
+        dates = [day for day, _value in instalments]
+        if not all(dates):
+            errors.append(_("Give each payment a date."))
+            return errors
+        for previous, current in zip(dates, dates[1:], strict=False):
+            if current <= previous:
+                errors.append(
+                    _(
+                        "The payment dates must follow each other: %(date)s comes "
+                        "after %(previous)s.",
+                        date=format_date(self.env, current),
+                        previous=format_date(self.env, previous),
+                    )
+                )
+        past = [day for day in dates if day < date]
+        if past:
+            errors.append(
+                _(
+                    "A payment cannot be dated before today: %(dates)s.",
+                    dates=", ".join(format_date(self.env, day) for day in past),
+                )
+            )
+        limit = date + relativedelta(years=MAX_SCHEDULE_YEARS)
+        if max(dates) > limit:
+            errors.append(
+                _(
+                    "A payment schedule cannot last more than two years: the last "
+                    "payment (%(last)s) must be on or before %(limit)s.",
+                    last=format_date(self.env, max(dates)),
+                    limit=format_date(self.env, limit),
+                )
+            )
+        return errors
 
     def _get_form_action(self):
         self.ensure_one()

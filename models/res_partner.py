@@ -182,14 +182,17 @@ class ResPartner(models.Model):
         help="A promise of payment was broken and its invoices are still unpaid.",
     )
     dunning_broken_promise_count = fields.Integer(
-        string="Broken promises (12 months)", compute="_compute_dunning_status"
+        string="Broken promises (12 months)",
+        compute="_compute_dunning_payment_behaviour",
     )
     dunning_risk = fields.Selection(
         RISKS,
         string="Payment risk",
-        compute="_compute_dunning_status",
-        help="Raised by repeated broken promises of payment over twelve months: "
-        "one to watch, two or more high.",
+        compute="_compute_dunning_payment_behaviour",
+        help="From the last twelve months: high after two broken promises of "
+        "payment, or when half of the invoices were paid a month late on "
+        "average; to watch after one broken promise, or when half of the "
+        "invoices were paid late, or a fortnight late on average.",
     )
     dunning_formal_notice_sent = fields.Boolean(
         string="Formal notice sent", compute="_compute_dunning_status"
@@ -245,46 +248,23 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_dunning_payment_behaviour(self):
-        """Days late = date of the last payment matched with the invoice minus its
-        due date, over the invoices fully paid in the last twelve months."""
-        behaviour = {}
+        """How the customer paid over twelve months and the risk it makes: the
+        rule's SQL, which the work queue's priority uses too."""
+        company = self.env.company
         commercial = self.commercial_partner_id
-        if commercial.ids:
-            self.env.flush_all()
-            today = fields.Date.context_today(self)
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT m.commercial_partner_id,
-                           AVG(GREATEST(pay.paid_on - m.invoice_date_due, 0)),
-                           AVG(CASE WHEN pay.paid_on > m.invoice_date_due
-                                    THEN 1.0 ELSE 0.0 END)
-                      FROM account_move m
-                      JOIN LATERAL (
-                            SELECT MAX(p.max_date) AS paid_on
-                              FROM account_move_line l
-                              JOIN account_partial_reconcile p
-                                ON p.debit_move_id = l.id
-                             WHERE l.move_id = m.id
-                           ) pay ON pay.paid_on IS NOT NULL
-                     WHERE m.company_id = %(company)s
-                       AND m.move_type = 'out_invoice'
-                       AND m.state = 'posted'
-                       AND m.payment_state IN ('paid', 'in_payment')
-                       AND m.commercial_partner_id IN %(partners)s
-                       AND pay.paid_on > %(since)s
-                  GROUP BY m.commercial_partner_id
-                    """,
-                    company=self.env.company.id,
-                    partners=tuple(commercial.ids),
-                    since=today.replace(year=today.year - 1),
-                )
-            )
-            behaviour = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        behaviour = self.env["account.dunning.rule"]._read_payment_behaviour(
+            company,
+            [pid for pid in commercial.ids if isinstance(pid, int)],
+            self.env["account.dunning.run"]._company_today(company),
+        )
         for partner in self:
-            days, ratio = behaviour.get(partner.commercial_partner_id.id, (0.0, 0.0))
+            days, ratio, broken, risk = behaviour.get(
+                partner.commercial_partner_id.id, (0.0, 0.0, 0, "normal")
+            )
             partner.dunning_avg_days_late = float(days)
             partner.dunning_late_ratio = float(ratio)
+            partner.dunning_broken_promise_count = broken
+            partner.dunning_risk = risk
 
     def _compute_dunning_action_count(self):
         counts = dict(
@@ -402,19 +382,17 @@ class ResPartner(models.Model):
                 of_customers + [("state", "=", "open")], ["partner_id"], ["__count"]
             )
         )
-        broken_counts = {}
-        broken_unpaid = set()
-        for promise in Promise.search(
-            of_customers
-            + [
-                ("state", "=", "broken"),
-                ("closed_date", ">", today - timedelta(days=365)),
-            ]
-        ):
-            key = promise.partner_id.id
-            broken_counts[key] = broken_counts.get(key, 0) + 1
-            if any(move.amount_residual > 0 for move in promise.move_ids):
-                broken_unpaid.add(key)
+        broken_unpaid = {
+            promise.partner_id.id
+            for promise in Promise.search(
+                of_customers
+                + [
+                    ("state", "=", "broken"),
+                    ("closed_date", ">", today - timedelta(days=365)),
+                ]
+            )
+            if any(move.amount_residual > 0 for move in promise.move_ids)
+        }
         Move = self.env["account.move"]
         open_domain = self.env["account.dunning.rule"]._get_open_invoice_domain(
             company
@@ -445,11 +423,6 @@ class ResPartner(models.Model):
             partner.dunning_dispute_count = disputes.get(key, 0)
             partner.dunning_promise_count = promises.get(key, 0)
             partner.dunning_promise_broken = key.id in broken_unpaid
-            count = broken_counts.get(key.id, 0)
-            partner.dunning_broken_promise_count = count
-            partner.dunning_risk = (
-                "high" if count >= 2 else "watch" if count == 1 else "normal"
-            )
             partner.dunning_formal_notice_sent = key.id in noticed
             partner.dunning_schedule_running = key.id in scheduled
             flags = {

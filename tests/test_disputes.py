@@ -90,6 +90,26 @@ class TestDisputes(DunningCommon):
                 }
             )
 
+    def test_dispute_given_invoices_only_takes_their_customer(self):
+        dispute = self.env["account.dunning.dispute"].create(
+            {"reason_id": self.reason.id, "move_ids": [(6, 0, self.disputed.ids)]}
+        )
+        self.assertEqual(dispute.partner_id, self.customer)
+        self.assertTrue(self.disputed.is_disputed)
+
+    def test_dispute_on_invoices_of_two_customers_is_refused_in_words(self):
+        stranger = self._create_customer("Autre Client")
+        invoice = self._create_invoice(stranger, "2026-03-01")
+        with self.assertRaisesRegex(
+            ValidationError, "invoices of one customer; these belong to"
+        ):
+            self.env["account.dunning.dispute"].create(
+                {
+                    "reason_id": self.reason.id,
+                    "move_ids": [(6, 0, (invoice | self.disputed).ids)],
+                }
+            )
+
     def test_open_disputes_by_age(self):
         old = self._open_dispute(self.disputed, self.reason, day="2026-02-01")
         recent = self._open_dispute(self.other, self.reason, day="2026-03-10")

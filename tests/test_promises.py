@@ -84,7 +84,10 @@ class TestPromises(DunningCommon):
         self.assertEqual(promise.closed_date, self._d("2026-03-27"))
         self.assertFalse(self._reminders())
         self.assertFalse(self.invoice.dunning_promise_date)
-        self.assertEqual(self.customer.dunning_risk, "normal")
+        self.assertEqual(self.customer.dunning_broken_promise_count, 0)
+        # kept, but the invoice was paid 25 days late: one to watch for its
+        # payments, not for a broken promise
+        self.assertEqual(self.customer.dunning_risk, "watch")
 
     def test_partial_payment_breaks_promise(self):
         promise = self._promise()

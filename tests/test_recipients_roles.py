@@ -53,6 +53,18 @@ class TestRecipientsRoles(DunningCommon):
         self.assertEqual(self.level_first.role_ids, self.role_ap)
         self.assertEqual(self.level_notice.role_ids, self.role_cfo + self.role_ceo)
 
+    def test_contact_of_another_company_is_never_reminded(self):
+        """A contact that belongs to another company (a sister company's own
+        accounts payable address book) is invisible to this company: its
+        reminders go to the contacts it may see."""
+        other_company = self.env["res.company"].create({"name": "Filiale B"})
+        self.ap.company_id = other_company
+        self._create_invoice(self.group, "2026-03-02")
+        run = self._run("2026-03-02")
+        email = run.action_ids.filtered(lambda a: a.channel == "email")
+        self.assertNotIn(self.ap, email.contact_ids)
+        self.assertEqual(email.contact_ids, self.group)
+
     def test_levels_follow_roles(self):
         invoice = self._create_invoice(self.group, "2026-03-02")
         run = self._run("2026-03-02")

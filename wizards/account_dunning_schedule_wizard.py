@@ -6,9 +6,6 @@ from odoo.tools import float_round, format_amount, format_date
 
 from ..models.account_dunning_schedule import OPEN_SCHEDULE_STATES
 
-# A payment plan may not run over more than two years (legal limit).
-MAX_SCHEDULE_YEARS = 2
-
 FREQUENCIES = {
     "weekly": relativedelta(weeks=1),
     "biweekly": relativedelta(weeks=2),
@@ -282,69 +279,12 @@ class AccountDunningScheduleWizard(models.TransientModel):
         return errors + self._get_line_errors()
 
     def _get_line_errors(self):
-        currency = self.currency_id or self.company_id.currency_id
-
-        def amount(value):
-            return format_amount(self.env, value, currency)
-
-        errors = []
-        lines = self.line_ids
-        if not lines:
-            errors.append(_("The schedule has no instalment."))
-            return errors
-        for line in lines:
-            if currency.compare_amounts(line.amount, 0) <= 0:
-                errors.append(
-                    _(
-                        "The payment of %(date)s is %(amount)s: each payment must be "
-                        "more than zero.",
-                        date=format_date(self.env, line.date) if line.date else "?",
-                        amount=amount(line.amount),
-                    )
-                )
-        total = sum(lines.mapped("amount"))
-        if currency.compare_amounts(total, self.amount_total) != 0:
-            errors.append(
-                _(
-                    "The payments add up to %(lines)s instead of the %(total)s to "
-                    "schedule.",
-                    lines=amount(total),
-                    total=amount(self.amount_total),
-                )
-            )
-        if not all(lines.mapped("date")):
-            errors.append(_("Give each payment a date."))
-            return errors
-        dates = lines.mapped("date")
-        for previous, current in zip(dates, dates[1:], strict=False):
-            if current <= previous:
-                errors.append(
-                    _(
-                        "The payment dates must follow each other: %(date)s comes "
-                        "after %(previous)s.",
-                        date=format_date(self.env, current),
-                        previous=format_date(self.env, previous),
-                    )
-                )
-        past = [d for d in dates if d < self.date]
-        if past:
-            errors.append(
-                _(
-                    "A payment cannot be dated before today: %(dates)s.",
-                    dates=", ".join(format_date(self.env, d) for d in past),
-                )
-            )
-        limit = self.date + relativedelta(years=MAX_SCHEDULE_YEARS)
-        if max(dates) > limit:
-            errors.append(
-                _(
-                    "A payment schedule cannot last more than two years: the last "
-                    "payment (%(last)s) must be on or before %(limit)s.",
-                    last=format_date(self.env, max(dates)),
-                    limit=format_date(self.env, limit),
-                )
-            )
-        return errors
+        return self.env["account.dunning.schedule"]._get_instalment_errors(
+            [(line.date, line.amount) for line in self.line_ids],
+            self.amount_total,
+            self.currency_id or self.company_id.currency_id,
+            self.date,
+        )
 
     def _get_warning(self):
         self.ensure_one()
