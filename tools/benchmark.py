@@ -7,7 +7,7 @@ Usage::
         [--template-db NAME] [--date YYYY-MM-DD] [--pdf-ratio R] [--batch-size N]
         [--repeat N] [--no-email-compare] [--no-attach] [--profile [FILE]]
         [--log-sql [FILE]] [--keep] [--drop] [--update] [--addons-path PATH]
-        [--workers N] [--escalation-only]
+        [--workers N] [--escalation-only] [--orm-notes]
     python3 tools/benchmark.py --wizard 1000 [--customers N] [--database NAME]
         [--template-db NAME] [--repeat N] [--profile [FILE]] [--drop]
 
@@ -1288,15 +1288,17 @@ def _measure(cr, args, mode, marker, log_sql, part=0, ready=None):
     try:
         if profiler:
             profiler.enable()
-        if args.escalation_only:
-            # the reminders are decided and recorded, the emails stay queued
-            if not run._acquire_lock():
-                raise RuntimeError("the run is locked")
-            with no_delivery(run):
-                while run.state in ("draft", "running"):
-                    run._process_batch()
-        else:
-            run.action_run()
+        notes = orm_notes(run.env) if args.orm_notes else contextlib.nullcontext()
+        with notes:
+            if args.escalation_only:
+                # the reminders are decided and recorded, the emails stay queued
+                if not run._acquire_lock():
+                    raise RuntimeError("the run is locked")
+                with no_delivery(run):
+                    while run.state in ("draft", "running"):
+                        run._process_batch()
+            else:
+                run.action_run()
         cr.flush()  # pending ORM writes + precommit hooks, as a commit would
     except Exception as exc:  # noqa: BLE001 - reported, the other runs go on
         error = describe_error(exc)
@@ -1371,6 +1373,8 @@ def measure_parallel(args, marker):
         command.append("--no-attach")
     if args.escalation_only:
         command.append("--escalation-only")
+    if args.orm_notes:
+        command.append("--orm-notes")
     processes = [
         subprocess.Popen(
             [*command, f"--part={part}"],
@@ -1452,6 +1456,33 @@ def measure_part(args):
     result["phases"] = {key: list(stat) for key, stat in result["phases"].items()}
     print("RESULT " + json.dumps(result, default=str), flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def orm_notes(env):
+    """The chatter notes of the run written through the ORM's
+    `_message_log_batch` instead of the addon's one INSERT (this process
+    only): `--orm-notes`, to measure what the INSERT saves."""
+    from markupsafe import Markup
+
+    cls = type(env["account.dunning.send"])
+    previous = cls.__dict__.get("_insert_notes")
+
+    def insert_notes(self, models_, res_ids, bodies):
+        by_model = defaultdict(dict)
+        for model, res_id, body in zip(models_, res_ids, bodies, strict=True):
+            by_model[model][res_id] = Markup(body)
+        for model, by_record in by_model.items():
+            self.env[model].browse(list(by_record))._message_log_batch(by_record)
+
+    cls._insert_notes = insert_notes
+    try:
+        yield
+    finally:
+        if previous is None:
+            del cls._insert_notes
+        else:
+            cls._insert_notes = previous
 
 
 @contextlib.contextmanager
@@ -2034,6 +2065,12 @@ def parse_args(argv):
         action="store_true",
         help="measure the escalation only: the reminders are decided and "
         "recorded, their emails stay queued",
+    )
+    parser.add_argument(
+        "--orm-notes",
+        action="store_true",
+        help="write the chatter notes through the ORM's _message_log_batch "
+        "instead of one INSERT (to measure what the INSERT saves)",
     )
     parser.add_argument("--part", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--log-level", default="warn")
