@@ -4,8 +4,8 @@
     python3 tools/dunning.py setup    make this machine able to run the addon
     python3 tools/dunning.py test     lint, then run the addon's tests
     python3 tools/dunning.py demo     load a demo database and serve it
-    python3 tools/dunning.py lint     ruff + XML/PO checks only
-    python3 tools/dunning.py count F  re-count the results of an Odoo test log
+    python3 tools/dunning.py lint     ruff, OCA's Odoo checks, XML/PO checks only
+    python3 tools/dunning.py count F  re-count (and checklog) an Odoo test log
 
 Why a script rather than a Makefile: the same steps have to work for a newcomer,
 for CI (``.ci/run``) and on a machine where PostgreSQL is stopped, so every step
@@ -481,19 +481,26 @@ def port_in_use(port):
 # --------------------------------------------------------------------------
 # Odoo log parsing
 #
-# Odoo 18 logs (odoo/tests/result.py, OdooTestResult):
-#   INFO  <test module logger>: Starting Class.method ...         startTest
-#   INFO  <test module logger>: skipped Class.method : reason      addSkip
-#   ERROR <test module logger>: FAIL: Class.method                addFailure
-#   ERROR <test module logger>: ERROR: Class.method               addError
-#   ERROR ...: FAIL: Subtest Class.method (i=1)                   one per subtest
-#   ERROR odoo.tests.suite: ERROR: setUpClass (odoo.addons...Cls)   class level,
-#   INFO  odoo.tests.suite: skipped setUpClass (...) : reason       no "Starting"
-# and at the very end (odoo/service/server.py, ThreadedServer.run):
-#   odoo.tests.result: F failed, E error(s) of N tests when loading database 'db'
-# (INFO when fine, WARNING when N == 0, ERROR on failures).  That line is the
-# authoritative failure count; passed tests are the started ones without any
-# failure, error or skip line.
+# Two questions, two tools:
+#
+# * did the tests pass?  Odoo answers at the very end of the run
+#   (odoo/service/server.py, ThreadedServer.run):
+#     odoo.tests.result: F failed, E error(s) of N tests when loading database 'db'
+#   (INFO when fine, WARNING when N == 0, ERROR on failures).  Failed = F + E.
+#   Odoo does not report skips in that line, nor which tests failed, so the
+#   per-test lines of odoo/tests/result.py (OdooTestResult) give the rest:
+#     INFO  <test module logger>: skipped Class.method : reason    addSkip
+#     ERROR <test module logger>: FAIL: Class.method               addFailure
+#     ERROR <test module logger>: ERROR: Class.method              addError
+#     ERROR ...: FAIL: Subtest Class.method (i=1)                  per subtest
+#     ERROR odoo.tests.suite: ERROR: setUpClass (odoo.addons...Cls)  class level,
+#     INFO  odoo.tests.suite: skipped setUpClass (...) : reason      not in N
+#   passed = N - the distinct tests (Class.method) that failed or were skipped.
+#   (odoo.tests.stats' "account_dunning: 190 tests" counts timing entries,
+#   class set-ups included, not tests.)
+# * did anything else go wrong (an install error, an unexpected warning)?
+#   checklog-odoo reads the log after the run (check_log), with the expected
+#   records listed in checklog-odoo.cfg.
 
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ (?P<level>[A-Z]+) (?P<db>\S+) "
@@ -501,7 +508,8 @@ LOG_LINE = re.compile(
 )
 STARTING = re.compile(r"^Starting (?P<test>\S+) \.\.\.$")
 SKIPPED = re.compile(r"^skipped (?P<test>.+?) : ")
-FAILURE = re.compile(r"^(?P<kind>FAIL|ERROR): (?:Subtest )?(?P<test>\S+)")
+FAILURE = re.compile(r"^(?:FAIL|ERROR): (?:Subtest )?(?P<test>\S+)")
+TEST_NAME = re.compile(r"^\w+(?:\.\w+)+$")  # Class.method, not "setUpClass (...)"
 SUMMARY = re.compile(
     r"^(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<run>\d+) tests "
     r"when loading database"
@@ -509,63 +517,38 @@ SUMMARY = re.compile(
 PROGRESS = re.compile(
     r"^(Loading module \S+ \(|Module \S+ loaded in .* test\)|\d+ modules loaded)"
 )
-EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Warning)\b")
-# ERROR lines that only repeat test failures already counted.
-CONSEQUENCES = re.compile(
-    r"^(Module \S+: \d+ failures, \d+ errors of \d+ tests"
-    r"|At least one test failed when loading the modules"
-    r"|.*: at least one error occurred in a test)"
-)
 
 
 class LogCounter:
-    """Counts test results from Odoo log lines, fed one at a time."""
+    """Test results from Odoo log lines, fed one at a time."""
 
     def __init__(self):
-        self.started = []  # (logger, "Class.method") in start order
-        self.failed_tests = set()
-        self.skipped_tests = set()
+        self.started = 0  # "Starting" lines: N when Odoo stopped before its report
+        self.failed_tests = set()  # distinct tests with a FAIL/ERROR line
+        self.skipped_tests = set()  # distinct skipped tests (or classes)
         self.failure_lines = 0
-        self.skip_lines = 0
         self.summary = None  # (failures, errors, tests run) from odoo.tests.result
-        self.other_errors = []  # ERROR/CRITICAL lines that are not test results
         self.last_record = None
-        self.in_other_error = False  # inside the traceback of other_errors[-1]
 
     def feed(self, line):
         """Parse one line; return its level (None for continuation lines)."""
         match = LOG_LINE.match(line.rstrip("\n"))
         if not match:
-            # Keep the exception line of a traceback under an unexpected error.
-            if self.in_other_error and EXCEPTION_LINE.match(line):
-                self.other_errors[-1] = self.other_errors[-1].split(" <- ")[0]
-                self.other_errors[-1] += f" <- {line.strip()}"
             return None
-        self.in_other_error = False
         level, logger = match["level"], match["logger"]
         msg = match["msg"].rstrip()
         self.last_record = (level, logger, msg)
         if level == "INFO":
-            if m := STARTING.match(msg):
-                self.started.append((logger, m["test"]))
+            if STARTING.match(msg):
+                self.started += 1
             elif m := SKIPPED.match(msg):
-                self.skip_lines += 1
-                self.skipped_tests.add((logger, m["test"]))
+                self.skipped_tests.add(m["test"])
+        elif level == "ERROR" and (m := FAILURE.match(msg)):
+            self.failure_lines += 1
+            self.failed_tests.add(m["test"])
         if logger == "odoo.tests.result" and (m := SUMMARY.match(msg)):
             self.summary = (int(m["failed"]), int(m["errors"]), int(m["run"]))
-        elif level in ("ERROR", "CRITICAL"):
-            if m := FAILURE.match(msg):
-                self.failure_lines += 1
-                self.failed_tests.add((logger, m["test"]))
-            elif not CONSEQUENCES.match(msg):
-                self.other_errors.append(f"{level} {logger}: {msg}")
-                self.in_other_error = True
         return level
-
-    def first_error(self):
-        """The first unexpected error, preferring one with its exception line."""
-        with_cause = [e for e in self.other_errors if " <- " in e]
-        return (with_cause or self.other_errors or [""])[0][:400]
 
     @property
     def failed(self):
@@ -575,21 +558,64 @@ class LogCounter:
 
     @property
     def skipped(self):
-        return self.skip_lines
+        return len(self.skipped_tests)
 
     @property
     def passed(self):
-        return sum(
-            1
-            for key in self.started
-            if key not in self.failed_tests and key not in self.skipped_tests
-        )
+        run = self.summary[2] if self.summary else self.started
+        not_passed = {
+            test
+            for test in self.failed_tests | self.skipped_tests
+            if TEST_NAME.match(test)
+        }
+        return max(0, run - len(not_passed))
 
     def line(self):
         text = f"{self.passed} passed, {self.failed} failed"
         if self.skipped:
             text += f", {self.skipped} skipped"
         return text
+
+
+CHECKLOG_CAUSED = re.compile(r"^errors that caused failure \((\d+)\):$", re.M)
+CHECKLOG_IGNORED = re.compile(r"^errors that did not cause failure \((\d+)\):$", re.M)
+
+
+def check_log(log_path, errors_only=False):
+    """checklog-odoo on an Odoo log: None when clean, else why not (a sentence).
+
+    Its configuration, checklog-odoo.cfg, lists the records that do not fail
+    the run (test results, counted separately, and expected warnings).  With
+    ``errors_only`` every warning is ignored instead (the demo's install).
+    """
+    cmd = [PYTHON, "-m", "checklog_odoo", "--no-echo"]
+    if errors_only:
+        cmd += ["--ignore", r"^\S+ \S+ \d+ WARNING "]
+    else:
+        cmd += ["--config", str(REPO / "checklog-odoo.cfg")]
+    log_path = os.path.abspath(log_path)
+    proc = subprocess.run([*cmd, log_path], capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    if proc.returncode == 0:
+        ignored = CHECKLOG_IGNORED.search(out)
+        info(
+            "checklog-odoo: no unexpected warning or error in the log"
+            + (f" ({ignored[1]} expected record(s) ignored)" if ignored else "")
+        )
+        return None
+    caused = CHECKLOG_CAUSED.search(out)
+    if not caused:  # not a verdict on the log: the tool itself failed
+        last = (out.strip() or f"exit {proc.returncode}").splitlines()[-1]
+        if "No module named" in out:
+            last += " (run `python3 tools/dunning.py setup`)"
+        return f"checklog-odoo could not check {log_path}: {last}"
+    step(f"checklog-odoo: unexpected records in {log_path}")
+    sys.stdout.write(out[caused.start() :])
+    return (
+        f"{caused[1]} unexpected warning/error record(s) in the log besides test "
+        "results (listed above by checklog-odoo; expected ones go in "
+        "checklog-odoo.cfg)"
+    )
 
 
 def is_echoed(level, logger, msg):
@@ -677,7 +703,7 @@ def stop_process(proc):
 
 def run_lint():
     """Lint with tools/lint.py under Odoo's interpreter (it has lxml and ruff)."""
-    step("Linting (ruff format --check, ruff check, XML and PO files)")
+    step("Linting (ruff, pylint-odoo, oca-checks-odoo-module/-po, XML, PO)")
     lint = REPO / "tools" / "lint.py"
     proc = subprocess.run([PYTHON, str(lint)], cwd=REPO)
     return proc.returncode == 0
@@ -702,25 +728,22 @@ def cmd_count(args):
                 counter.feed(line)
     except OSError as exc:
         raise UserError(f"cannot read {args.log}: {exc.strerror}") from None
-    reasons = verdict(counter, strict=args.strict)
+    reasons = verdict(counter, args.strict, log_problem=check_log(args.log))
     for reason in reasons:
         print(f"FAILED: {reason}")
     print(counter.line())
     return 1 if reasons else 0
 
 
-def verdict(counter, strict, returncode=0, lint_ok=True):
+def verdict(counter, strict, returncode=0, lint_ok=True, log_problem=None):
     """Reasons to fail the run, one sentence each (empty: success)."""
     reasons = []
     if not lint_ok:
         reasons.append("lint failed (see above; `python3 tools/dunning.py lint`)")
     if counter.failed:
         reasons.append(f"{counter.failed} test failure(s)/error(s)")
-    if counter.other_errors:
-        reasons.append(
-            f"{len(counter.other_errors)} ERROR/CRITICAL log line(s) besides test "
-            f"results, e.g. {counter.first_error()}"
-        )
+    if log_problem:
+        reasons.append(log_problem)
     if not counter.started and not counter.failed and not reasons:
         reasons.append(
             "no test ran: add tests under tests/ (imported by tests/__init__.py) "
@@ -775,12 +798,13 @@ def cmd_test(args):
         )
         step(f"Odoo finished in {time.monotonic() - started:.0f}s")
         info(f"full log: {BUILD / 'test.log'}")
-        if counter.summary and counter.summary[2] != len(counter.started):
+        if counter.summary and counter.summary[2] != counter.started:
             info(
                 f"note: Odoo reports {counter.summary[2]} tests run, "
-                f"{len(counter.started)} 'Starting' lines were seen"
+                f"{counter.started} 'Starting' lines were seen"
             )
-        reasons = verdict(counter, strict, returncode, lint_ok)
+        log_problem = check_log(BUILD / "test.log")
+        reasons = verdict(counter, strict, returncode, lint_ok, log_problem)
     except UserError as exc:
         reasons = [str(exc)]
     except (KeyboardInterrupt, Interrupted):
@@ -820,10 +844,10 @@ def cmd_demo(args):
         str(free_port()),
     ]
     returncode = run_odoo(env, cmd, BUILD / "demo.log", counter, args.verbose)
-    if returncode or counter.other_errors:
-        first = counter.first_error()
+    problem = check_log(BUILD / "demo.log", errors_only=True)
+    if returncode or problem:
         raise UserError(
-            f"installing {INSTALL} failed ({first or f'exit {returncode}'}); "
+            f"installing {INSTALL} failed ({problem or f'exit {returncode}'}); "
             f"see {BUILD / 'demo.log'}"
         )
     script = REPO / "tools" / "demo_data.py"
@@ -865,7 +889,7 @@ def parser():
     )
     sub = main.add_subparsers(dest="command", metavar="{setup,test,demo,lint,count}")
     sub.add_parser("setup", help="check/install what the addon needs (idempotent)")
-    sub.add_parser("lint", help="ruff format --check, ruff check, XML/PO checks")
+    sub.add_parser("lint", help="ruff, pylint-odoo, OCA's module/PO checks, XML/PO")
 
     test = sub.add_parser("test", help="lint + run the tests in a throwaway DB")
     test.add_argument("--tags", default=f"/{MODULE}", help="Odoo --test-tags value")
