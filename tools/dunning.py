@@ -5,6 +5,7 @@
     python3 tools/dunning.py test     lint, then run the addon's tests
     python3 tools/dunning.py demo     load a demo database and serve it
     python3 tools/dunning.py lint     ruff, OCA's Odoo checks, XML/PO checks only
+    python3 tools/dunning.py wheel-check  build the wheel, have Odoo list it
     python3 tools/dunning.py count F  re-count (and checklog) an Odoo test log
 
 Why a script rather than a Makefile: the same steps have to work for a newcomer,
@@ -23,6 +24,8 @@ Odoo cannot load the addon from the clone's parent folder: ``setup`` creates
 from __future__ import annotations
 
 import argparse
+import ast
+import email.parser
 import getpass
 import json
 import os
@@ -35,6 +38,7 @@ import sys
 import threading
 import time
 import traceback
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -698,6 +702,155 @@ def stop_process(proc):
 
 
 # --------------------------------------------------------------------------
+# wheel check
+#
+# The addon as Odoo users install OCA's addons: pip builds a wheel through
+# pyproject.toml (whool, via tools/packaging/addon_build.py) that puts it under
+# odoo/addons/account_dunning.  Odoo 18 adds every odoo/addons folder found on
+# sys.path to odoo.addons.__path__ (odoo/__init__.py and odoo/addons/__init__.py
+# extend their __path__ with pkgutil), so such an install needs no
+# --addons-path.  The check builds the wheel, installs it into a folder, and
+# asks an Odoo that has only that folder on PYTHONPATH, its default addons
+# path and no configuration file to list the module.
+
+WHEEL_DIR = BUILD / "wheel"
+
+# Run by `odoo shell` (stdin), where `env` is the superuser environment.
+WHEEL_SHELL = r"""
+import json
+import odoo
+from odoo.modules.module import get_module_path
+env["ir.module.module"].update_list()
+module = env["ir.module.module"].search([("name", "=", %(module)r)])
+print("WHEEL_CHECK " + json.dumps({
+    "shortdesc": module.shortdesc,
+    "state": module.state,
+    "path": get_module_path(%(module)r, display_warning=False),
+    "addons_path": odoo.tools.config["addons_path"],
+    "filestore": odoo.tools.config.filestore(env.cr.dbname),
+}))
+"""
+
+
+def addon_build():
+    """tools/packaging/addon_build.py (standard library only at import)."""
+    sys.path.insert(0, str(REPO / "tools" / "packaging"))
+    import addon_build as module
+
+    return module
+
+
+def read_manifest():
+    return ast.literal_eval((REPO / "__manifest__.py").read_text(encoding="utf-8"))
+
+
+def check_wheel_files(wheel):
+    """The wheel holds the addon's files, nothing else, and its dependencies."""
+    build = addon_build()
+    with zipfile.ZipFile(wheel) as zipped:
+        names = zipped.namelist()
+        dist_info = next(n.split("/")[0] for n in names if ".dist-info/" in n)
+        metadata = email.parser.HeaderParser().parsestr(
+            zipped.read(f"{dist_info}/METADATA").decode("utf-8")
+        )
+    prefix = f"odoo/addons/{MODULE}/"
+    shipped = {name[len(prefix) :] for name in names if name.startswith(prefix)}
+    expected = set(build.addon_files(REPO))
+    problems = []
+    if not wheel.name.startswith(f"odoo_addon_{MODULE}-"):
+        problems.append(f"the wheel is named {wheel.name}")
+    stray = [n for n in names if not n.startswith((prefix, f"{dist_info}/"))]
+    if stray:
+        problems.append("files outside " + prefix + ": " + ", ".join(stray[:5]))
+    if expected - shipped:
+        problems.append("missing: " + ", ".join(sorted(expected - shipped)[:5]))
+    if shipped - expected:  # tooling, untracked or ignored files
+        problems.append("not addon files: " + ", ".join(sorted(shipped - expected)[:5]))
+    requires = metadata.get_all("Requires-Dist") or []
+    required = {
+        re.split(r"[\s;<>=!~\[(]", req, maxsplit=1)[0].lower() for req in requires
+    }
+    python_deps = read_manifest().get("external_dependencies", {}).get("python", [])
+    for dep in python_deps:
+        if dep.lower() not in required:
+            problems.append(f"{dep} (external_dependencies) not in its requirements")
+    if problems:
+        raise UserError(f"{wheel.name}: " + "; ".join(problems))
+    info(f"{len(shipped)} files, all under {prefix}: the addon's files as")
+    info("  tools/packaging/addon_build.py lists them (no tools/, .ci/, ...)")
+    info(f"requires: {', '.join(requires)}")
+
+
+def wheel_check(env):
+    """Build, install into a folder, list the module from there; UserError if not."""
+    shutil.rmtree(WHEEL_DIR, ignore_errors=True)
+    dist, target = WHEEL_DIR / "dist", WHEEL_DIR / "site-packages"
+    step("Wheel check: pip wheel --no-deps (pyproject.toml, whool)")
+    run([PYTHON, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, REPO])
+    wheels = sorted(dist.glob("*.whl"))
+    if len(wheels) != 1:
+        raise UserError(f"pip wheel made {len(wheels)} wheel(s) in {dist}, not 1")
+    info(f"built {wheels[0].name}")
+    check_wheel_files(wheels[0])
+    step(f"Wheel check: pip install --no-deps --target {target}")
+    run([PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "-t", target, *wheels])
+    odoorc = WHEEL_DIR / "odoorc"  # no user configuration, so no addons path
+    odoorc.write_text("[options]\n", encoding="utf-8")
+    pythonpath = [str(target), os.environ.get("PYTHONPATH", "")]
+    child_env = dict(
+        env.child_env, PYTHONPATH=os.pathsep.join(filter(None, pythonpath))
+    )
+    child_env["ODOO_RC"] = str(odoorc)
+    db = f"dunning_wheel_{os.getpid()}"
+    check_db_name(db)
+    result = {}
+    try:
+        drop_db(db)
+        step(f"Wheel check: database {db} with base only, PYTHONPATH={target}")
+        cmd = [PYTHON, "-m", "odoo", "-d", db, "-i", "base", "--without-demo=all"]
+        cmd += ["--stop-after-init", "--log-level=warn", "--max-cron-threads=0"]
+        cmd += [f"--http-port={free_port()}"]
+        odoo_step(cmd, child_env, "initialising the database")
+        step("Wheel check: odoo shell: update_list(), then look for the module")
+        cmd = [PYTHON, "-m", "odoo", "shell", "-d", db, "--no-http", "--log-level=warn"]
+        out = odoo_step(cmd, child_env, "odoo shell", WHEEL_SHELL % {"module": MODULE})
+        lines = [line for line in out.splitlines() if line.startswith("WHEEL_CHECK ")]
+        if not lines:
+            raise UserError(f"odoo shell printed no result: {out.strip()[-300:]}")
+        result = json.loads(lines[-1].split(" ", 1)[1])
+    finally:
+        drop_db(db)
+        if result.get("filestore") and os.path.isdir(result["filestore"]):
+            shutil.rmtree(result["filestore"], ignore_errors=True)
+    info(f"addons path: {result['addons_path']}")
+    info(f"{MODULE}: {result['shortdesc']!r}, {result['state']}, at {result['path']}")
+    expected = read_manifest()["name"]
+    path = Path(result["path"] or "/nonexistent").resolve()
+    if result["shortdesc"] != expected:
+        raise UserError(f"ir.module.module has no {MODULE} named {expected!r}")
+    if not path.is_relative_to(target.resolve()):
+        raise UserError(f"Odoo found {MODULE} at {path}, not in {target}")
+    step(f"Wheel check: OK ({MODULE} listed from the installed wheel)")
+
+
+def odoo_step(cmd, child_env, what, stdin=None):
+    """Run an Odoo command quietly; its stdout, or UserError with its last words."""
+    info("$ " + " ".join(str(c) for c in cmd))
+    proc = subprocess.run(
+        cmd,
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        env=child_env,
+        cwd=WHEEL_DIR,  # not the repository: it must not be on sys.path
+    )
+    if proc.returncode:
+        tail = (proc.stderr.strip() or proc.stdout.strip() or "no output")[-500:]
+        raise UserError(f"{what} failed (exit {proc.returncode}): {tail}")
+    return proc.stdout
+
+
+# --------------------------------------------------------------------------
 # commands
 
 
@@ -718,6 +871,12 @@ def cmd_setup(_args):
 def cmd_lint(_args):
     setup()
     return 0 if run_lint() else 1
+
+
+def cmd_wheel_check(_args):
+    env = setup()
+    wheel_check(env)
+    return 0
 
 
 def cmd_count(args):
@@ -805,6 +964,11 @@ def cmd_test(args):
             )
         log_problem = check_log(BUILD / "test.log")
         reasons = verdict(counter, strict, returncode, lint_ok, log_problem)
+        if args.wheel_check:
+            try:
+                wheel_check(env)
+            except UserError as exc:
+                reasons.append(f"wheel check: {exc}")
     except UserError as exc:
         reasons = [str(exc)]
     except (KeyboardInterrupt, Interrupted):
@@ -887,9 +1051,14 @@ def parser():
         prog="python3 tools/dunning.py",
         description="Set up, test and demo the account_dunning Odoo 18 addon.",
     )
-    sub = main.add_subparsers(dest="command", metavar="{setup,test,demo,lint,count}")
+    sub = main.add_subparsers(
+        dest="command", metavar="{setup,test,demo,lint,wheel-check,count}"
+    )
     sub.add_parser("setup", help="check/install what the addon needs (idempotent)")
     sub.add_parser("lint", help="ruff, pylint-odoo, OCA's module/PO checks, XML/PO")
+    sub.add_parser(
+        "wheel-check", help="build the wheel, install it, have Odoo list the module"
+    )
 
     test = sub.add_parser("test", help="lint + run the tests in a throwaway DB")
     test.add_argument("--tags", default=f"/{MODULE}", help="Odoo --test-tags value")
@@ -897,6 +1066,9 @@ def parser():
     test.add_argument("--keep-db", action="store_true", help="do not drop the DB")
     test.add_argument("--strict", action="store_true", help="fail on skipped tests")
     test.add_argument("--no-lint", action="store_true", help="skip the lint step")
+    test.add_argument(
+        "--wheel-check", action="store_true", help="then the wheel-check (CI)"
+    )
     test.add_argument("-v", "--verbose", action="store_true", help="echo all logs")
     test.add_argument(
         "--timeout", type=int, default=80, help="minutes before Odoo is stopped"
@@ -918,6 +1090,7 @@ COMMANDS = {
     "test": cmd_test,
     "demo": cmd_demo,
     "lint": cmd_lint,
+    "wheel-check": cmd_wheel_check,
     "count": cmd_count,
 }
 
