@@ -272,11 +272,10 @@ def main(argv):
     if not failed:
         print("lint: OK", flush=True)
         return 0
-    print(
-        f"lint: FAILED ({', '.join(failed)}; `python3 tools/lint.py --fix` "
-        "fixes most ruff findings)",
-        flush=True,
-    )
+    hint = ""
+    if any(name.startswith("ruff") for name in failed):
+        hint = "; `python3 tools/lint.py --fix` fixes most ruff findings"
+    print(f"lint: FAILED ({', '.join(failed)}{hint})", flush=True)
     return 1
 
 
