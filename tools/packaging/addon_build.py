@@ -41,8 +41,9 @@ from pathlib import Path
 
 ADDON = "account_dunning"
 
-# Entries of the repository root that are developer tooling, not the addon.
-# Every other root entry whose name starts with a dot is left out too.
+# Entries of the repository root that are developer tooling or build output,
+# not the addon.  Every other root entry whose name starts with a dot (.ci/,
+# .build/, .pylintrc, ...) is left out too.
 DEVELOPER_FILES = frozenset(
     {
         "tools",
@@ -52,10 +53,12 @@ DEVELOPER_FILES = frozenset(
         "requirements-dev.txt",
         "checklog-odoo.cfg",
         "LINT_FINDINGS.md",
+        "build",  # pip/whool output
+        "dist",
     }
 )
 # Never part of the addon, wherever they are (when git is not there to say).
-JUNK_DIRS = frozenset({".git", ".build", "__pycache__", "build", "dist"})
+JUNK_DIRS = frozenset({".git", "__pycache__"})
 JUNK_SUFFIXES = (".pyc", ".pyo")
 
 WHOOL_PYPROJECT = """\
@@ -91,7 +94,7 @@ def _git_files(root, untracked):
 
 def _walk_files(root):
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in JUNK_DIRS)
+        dirs[:] = sorted(d for d in dirs if d not in JUNK_DIRS and d != ".build")
         for name in sorted(names):
             yield os.path.relpath(os.path.join(folder, name), root)
 
