@@ -615,6 +615,8 @@ def check_log(log_path, errors_only=False):
         return f"checklog-odoo could not check {log_path}: {last}"
     step(f"checklog-odoo: unexpected records in {log_path}")
     sys.stdout.write(out[caused.start() :])
+    if errors_only:
+        return f"{caused[1]} error record(s) in the log (listed above)"
     return (
         f"{caused[1]} unexpected warning/error record(s) in the log besides test "
         "results (listed above by checklog-odoo; expected ones go in "
