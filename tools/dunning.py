@@ -905,7 +905,7 @@ def verdict(counter, strict, returncode=0, lint_ok=True, log_problem=None):
         reasons.append(f"{counter.failed} test failure(s)/error(s)")
     if log_problem:
         reasons.append(log_problem)
-    if not counter.started and not counter.failed and not reasons:
+    if not counter.started and not counter.failed and not log_problem:
         reasons.append(
             "no test ran: add tests under tests/ (imported by tests/__init__.py) "
             "or check --tags"
