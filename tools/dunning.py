@@ -4,8 +4,9 @@
     python3 tools/dunning.py setup    make this machine able to run the addon
     python3 tools/dunning.py test     lint, then run the addon's tests
     python3 tools/dunning.py demo     load a demo database and serve it
-    python3 tools/dunning.py lint     ruff + XML/PO checks only
-    python3 tools/dunning.py count F  re-count the results of an Odoo test log
+    python3 tools/dunning.py lint     ruff, OCA's Odoo checks, XML/PO checks only
+    python3 tools/dunning.py wheel-check  build the wheel, have Odoo list it
+    python3 tools/dunning.py count F  re-count (and checklog) an Odoo test log
 
 Why a script rather than a Makefile: the same steps have to work for a newcomer,
 for CI (``.ci/run``) and on a machine where PostgreSQL is stopped, so every step
@@ -23,6 +24,8 @@ Odoo cannot load the addon from the clone's parent folder: ``setup`` creates
 from __future__ import annotations
 
 import argparse
+import ast
+import email.parser
 import getpass
 import json
 import os
@@ -35,6 +38,7 @@ import sys
 import threading
 import time
 import traceback
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -481,19 +485,26 @@ def port_in_use(port):
 # --------------------------------------------------------------------------
 # Odoo log parsing
 #
-# Odoo 18 logs (odoo/tests/result.py, OdooTestResult):
-#   INFO  <test module logger>: Starting Class.method ...         startTest
-#   INFO  <test module logger>: skipped Class.method : reason      addSkip
-#   ERROR <test module logger>: FAIL: Class.method                addFailure
-#   ERROR <test module logger>: ERROR: Class.method               addError
-#   ERROR ...: FAIL: Subtest Class.method (i=1)                   one per subtest
-#   ERROR odoo.tests.suite: ERROR: setUpClass (odoo.addons...Cls)   class level,
-#   INFO  odoo.tests.suite: skipped setUpClass (...) : reason       no "Starting"
-# and at the very end (odoo/service/server.py, ThreadedServer.run):
-#   odoo.tests.result: F failed, E error(s) of N tests when loading database 'db'
-# (INFO when fine, WARNING when N == 0, ERROR on failures).  That line is the
-# authoritative failure count; passed tests are the started ones without any
-# failure, error or skip line.
+# Two questions, two tools:
+#
+# * did the tests pass?  Odoo answers at the very end of the run
+#   (odoo/service/server.py, ThreadedServer.run):
+#     odoo.tests.result: F failed, E error(s) of N tests when loading database 'db'
+#   (INFO when fine, WARNING when N == 0, ERROR on failures).  Failed = F + E.
+#   Odoo does not report skips in that line, nor which tests failed, so the
+#   per-test lines of odoo/tests/result.py (OdooTestResult) give the rest:
+#     INFO  <test module logger>: skipped Class.method : reason    addSkip
+#     ERROR <test module logger>: FAIL: Class.method               addFailure
+#     ERROR <test module logger>: ERROR: Class.method              addError
+#     ERROR ...: FAIL: Subtest Class.method (i=1)                  per subtest
+#     ERROR odoo.tests.suite: ERROR: setUpClass (odoo.addons...Cls)  class level,
+#     INFO  odoo.tests.suite: skipped setUpClass (...) : reason      not in N
+#   passed = N - the distinct tests (Class.method) that failed or were skipped.
+#   (odoo.tests.stats' "account_dunning: 190 tests" counts timing entries,
+#   class set-ups included, not tests.)
+# * did anything else go wrong (an install error, an unexpected warning)?
+#   checklog-odoo reads the log after the run (check_log), with the expected
+#   records listed in checklog-odoo.cfg.
 
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ (?P<level>[A-Z]+) (?P<db>\S+) "
@@ -501,7 +512,8 @@ LOG_LINE = re.compile(
 )
 STARTING = re.compile(r"^Starting (?P<test>\S+) \.\.\.$")
 SKIPPED = re.compile(r"^skipped (?P<test>.+?) : ")
-FAILURE = re.compile(r"^(?P<kind>FAIL|ERROR): (?:Subtest )?(?P<test>\S+)")
+FAILURE = re.compile(r"^(?:FAIL|ERROR): (?:Subtest )?(?P<test>\S+)")
+TEST_NAME = re.compile(r"^\w+(?:\.\w+)+$")  # Class.method, not "setUpClass (...)"
 SUMMARY = re.compile(
     r"^(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<run>\d+) tests "
     r"when loading database"
@@ -509,63 +521,38 @@ SUMMARY = re.compile(
 PROGRESS = re.compile(
     r"^(Loading module \S+ \(|Module \S+ loaded in .* test\)|\d+ modules loaded)"
 )
-EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Warning)\b")
-# ERROR lines that only repeat test failures already counted.
-CONSEQUENCES = re.compile(
-    r"^(Module \S+: \d+ failures, \d+ errors of \d+ tests"
-    r"|At least one test failed when loading the modules"
-    r"|.*: at least one error occurred in a test)"
-)
 
 
 class LogCounter:
-    """Counts test results from Odoo log lines, fed one at a time."""
+    """Test results from Odoo log lines, fed one at a time."""
 
     def __init__(self):
-        self.started = []  # (logger, "Class.method") in start order
-        self.failed_tests = set()
-        self.skipped_tests = set()
+        self.started = 0  # "Starting" lines: N when Odoo stopped before its report
+        self.failed_tests = set()  # distinct tests with a FAIL/ERROR line
+        self.skipped_tests = set()  # distinct skipped tests (or classes)
         self.failure_lines = 0
-        self.skip_lines = 0
         self.summary = None  # (failures, errors, tests run) from odoo.tests.result
-        self.other_errors = []  # ERROR/CRITICAL lines that are not test results
         self.last_record = None
-        self.in_other_error = False  # inside the traceback of other_errors[-1]
 
     def feed(self, line):
         """Parse one line; return its level (None for continuation lines)."""
         match = LOG_LINE.match(line.rstrip("\n"))
         if not match:
-            # Keep the exception line of a traceback under an unexpected error.
-            if self.in_other_error and EXCEPTION_LINE.match(line):
-                self.other_errors[-1] = self.other_errors[-1].split(" <- ")[0]
-                self.other_errors[-1] += f" <- {line.strip()}"
             return None
-        self.in_other_error = False
         level, logger = match["level"], match["logger"]
         msg = match["msg"].rstrip()
         self.last_record = (level, logger, msg)
         if level == "INFO":
-            if m := STARTING.match(msg):
-                self.started.append((logger, m["test"]))
+            if STARTING.match(msg):
+                self.started += 1
             elif m := SKIPPED.match(msg):
-                self.skip_lines += 1
-                self.skipped_tests.add((logger, m["test"]))
+                self.skipped_tests.add(m["test"])
+        elif level == "ERROR" and (m := FAILURE.match(msg)):
+            self.failure_lines += 1
+            self.failed_tests.add(m["test"])
         if logger == "odoo.tests.result" and (m := SUMMARY.match(msg)):
             self.summary = (int(m["failed"]), int(m["errors"]), int(m["run"]))
-        elif level in ("ERROR", "CRITICAL"):
-            if m := FAILURE.match(msg):
-                self.failure_lines += 1
-                self.failed_tests.add((logger, m["test"]))
-            elif not CONSEQUENCES.match(msg):
-                self.other_errors.append(f"{level} {logger}: {msg}")
-                self.in_other_error = True
         return level
-
-    def first_error(self):
-        """The first unexpected error, preferring one with its exception line."""
-        with_cause = [e for e in self.other_errors if " <- " in e]
-        return (with_cause or self.other_errors or [""])[0][:400]
 
     @property
     def failed(self):
@@ -575,21 +562,66 @@ class LogCounter:
 
     @property
     def skipped(self):
-        return self.skip_lines
+        return len(self.skipped_tests)
 
     @property
     def passed(self):
-        return sum(
-            1
-            for key in self.started
-            if key not in self.failed_tests and key not in self.skipped_tests
-        )
+        run = self.summary[2] if self.summary else self.started
+        not_passed = {
+            test
+            for test in self.failed_tests | self.skipped_tests
+            if TEST_NAME.match(test)
+        }
+        return max(0, run - len(not_passed))
 
     def line(self):
         text = f"{self.passed} passed, {self.failed} failed"
         if self.skipped:
             text += f", {self.skipped} skipped"
         return text
+
+
+CHECKLOG_CAUSED = re.compile(r"^errors that caused failure \((\d+)\):$", re.M)
+CHECKLOG_IGNORED = re.compile(r"^errors that did not cause failure \((\d+)\):$", re.M)
+
+
+def check_log(log_path, errors_only=False):
+    """checklog-odoo on an Odoo log: None when clean, else why not (a sentence).
+
+    Its configuration, checklog-odoo.cfg, lists the records that do not fail
+    the run (test results, counted separately, and expected warnings).  With
+    ``errors_only`` every warning is ignored instead (the demo's install).
+    """
+    cmd = [PYTHON, "-m", "checklog_odoo", "--no-echo"]
+    if errors_only:
+        cmd += ["--ignore", r"^\S+ \S+ \d+ WARNING "]
+    else:
+        cmd += ["--config", str(REPO / "checklog-odoo.cfg")]
+    log_path = os.path.abspath(log_path)
+    proc = subprocess.run([*cmd, log_path], capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    if proc.returncode == 0:
+        ignored = CHECKLOG_IGNORED.search(out)
+        info(
+            "checklog-odoo: no unexpected warning or error in the log"
+            + (f" ({ignored[1]} expected record(s) ignored)" if ignored else "")
+        )
+        return None
+    caused = CHECKLOG_CAUSED.search(out)
+    if not caused:  # not a verdict on the log: the tool itself failed
+        last = (out.strip() or f"exit {proc.returncode}").splitlines()[-1]
+        if "No module named" in out:
+            last += " (run `python3 tools/dunning.py setup`)"
+        return f"checklog-odoo could not check {log_path}: {last}"
+    step(f"checklog-odoo: unexpected records in {log_path}")
+    sys.stdout.write(out[caused.start() :])
+    if errors_only:
+        return f"{caused[1]} error record(s) in the log (listed above)"
+    return (
+        f"{caused[1]} unexpected warning/error record(s) in the log besides test "
+        "results (listed above by checklog-odoo; expected ones go in "
+        "checklog-odoo.cfg)"
+    )
 
 
 def is_echoed(level, logger, msg):
@@ -672,12 +704,161 @@ def stop_process(proc):
 
 
 # --------------------------------------------------------------------------
+# wheel check
+#
+# The addon as Odoo users install OCA's addons: pip builds a wheel through
+# pyproject.toml (whool, via tools/packaging/addon_build.py) that puts it under
+# odoo/addons/account_dunning.  Odoo 18 adds every odoo/addons folder found on
+# sys.path to odoo.addons.__path__ (odoo/__init__.py and odoo/addons/__init__.py
+# extend their __path__ with pkgutil), so such an install needs no
+# --addons-path.  The check builds the wheel, installs it into a folder, and
+# asks an Odoo that has only that folder on PYTHONPATH, its default addons
+# path and no configuration file to list the module.
+
+WHEEL_DIR = BUILD / "wheel"
+
+# Run by `odoo shell` (stdin), where `env` is the superuser environment.
+WHEEL_SHELL = r"""
+import json
+import odoo
+from odoo.modules.module import get_module_path
+env["ir.module.module"].update_list()
+module = env["ir.module.module"].search([("name", "=", %(module)r)])
+print("WHEEL_CHECK " + json.dumps({
+    "shortdesc": module.shortdesc,
+    "state": module.state,
+    "path": get_module_path(%(module)r, display_warning=False),
+    "addons_path": odoo.tools.config["addons_path"],
+    "filestore": odoo.tools.config.filestore(env.cr.dbname),
+}))
+"""
+
+
+def addon_build():
+    """tools/packaging/addon_build.py (standard library only at import)."""
+    sys.path.insert(0, str(REPO / "tools" / "packaging"))
+    import addon_build as module
+
+    return module
+
+
+def read_manifest():
+    return ast.literal_eval((REPO / "__manifest__.py").read_text(encoding="utf-8"))
+
+
+def check_wheel_files(wheel):
+    """The wheel holds the addon's files, nothing else, and its dependencies."""
+    build = addon_build()
+    with zipfile.ZipFile(wheel) as zipped:
+        names = zipped.namelist()
+        dist_info = next(n.split("/")[0] for n in names if ".dist-info/" in n)
+        metadata = email.parser.HeaderParser().parsestr(
+            zipped.read(f"{dist_info}/METADATA").decode("utf-8")
+        )
+    prefix = f"odoo/addons/{MODULE}/"
+    shipped = {name[len(prefix) :] for name in names if name.startswith(prefix)}
+    expected = set(build.addon_files(REPO))
+    problems = []
+    if not wheel.name.startswith(f"odoo_addon_{MODULE}-"):
+        problems.append(f"the wheel is named {wheel.name}")
+    stray = [n for n in names if not n.startswith((prefix, f"{dist_info}/"))]
+    if stray:
+        problems.append("files outside " + prefix + ": " + ", ".join(stray[:5]))
+    if expected - shipped:
+        problems.append("missing: " + ", ".join(sorted(expected - shipped)[:5]))
+    if shipped - expected:  # tooling, untracked or ignored files
+        problems.append("not addon files: " + ", ".join(sorted(shipped - expected)[:5]))
+    requires = metadata.get_all("Requires-Dist") or []
+    required = {
+        re.split(r"[\s;<>=!~\[(]", req, maxsplit=1)[0].lower() for req in requires
+    }
+    python_deps = read_manifest().get("external_dependencies", {}).get("python", [])
+    for dep in python_deps:
+        if dep.lower() not in required:
+            problems.append(f"{dep} (external_dependencies) not in its requirements")
+    if problems:
+        raise UserError(f"{wheel.name}: " + "; ".join(problems))
+    info(f"{len(shipped)} files, all under {prefix}: the addon's files as")
+    info("  tools/packaging/addon_build.py lists them (no tools/, .ci/, ...)")
+    info(f"requires: {', '.join(requires)}")
+
+
+def wheel_check(env):
+    """Build, install into a folder, list the module from there; UserError if not."""
+    shutil.rmtree(WHEEL_DIR, ignore_errors=True)
+    dist, target = WHEEL_DIR / "dist", WHEEL_DIR / "site-packages"
+    step("Wheel check: pip wheel --no-deps (pyproject.toml, whool)")
+    run([PYTHON, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, REPO])
+    wheels = sorted(dist.glob("*.whl"))
+    if len(wheels) != 1:
+        raise UserError(f"pip wheel made {len(wheels)} wheel(s) in {dist}, not 1")
+    info(f"built {wheels[0].name}")
+    check_wheel_files(wheels[0])
+    step(f"Wheel check: pip install --no-deps --target {target}")
+    run([PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "-t", target, *wheels])
+    odoorc = WHEEL_DIR / "odoorc"  # no user configuration, so no addons path
+    odoorc.write_text("[options]\n", encoding="utf-8")
+    pythonpath = [str(target), os.environ.get("PYTHONPATH", "")]
+    child_env = dict(
+        env.child_env, PYTHONPATH=os.pathsep.join(filter(None, pythonpath))
+    )
+    child_env["ODOO_RC"] = str(odoorc)
+    db = f"dunning_wheel_{os.getpid()}"
+    check_db_name(db)
+    result = {}
+    try:
+        drop_db(db)
+        step(f"Wheel check: database {db} with base only, PYTHONPATH={target}")
+        cmd = [PYTHON, "-m", "odoo", "-d", db, "-i", "base", "--without-demo=all"]
+        cmd += ["--stop-after-init", "--log-level=warn", "--max-cron-threads=0"]
+        cmd += [f"--http-port={free_port()}"]
+        odoo_step(cmd, child_env, "initialising the database")
+        step("Wheel check: odoo shell: update_list(), then look for the module")
+        cmd = [PYTHON, "-m", "odoo", "shell", "-d", db, "--no-http", "--log-level=warn"]
+        out = odoo_step(cmd, child_env, "odoo shell", WHEEL_SHELL % {"module": MODULE})
+        lines = [line for line in out.splitlines() if line.startswith("WHEEL_CHECK ")]
+        if not lines:
+            raise UserError(f"odoo shell printed no result: {out.strip()[-300:]}")
+        result = json.loads(lines[-1].split(" ", 1)[1])
+    finally:
+        drop_db(db)
+        if result.get("filestore") and os.path.isdir(result["filestore"]):
+            shutil.rmtree(result["filestore"], ignore_errors=True)
+    info(f"addons path: {result['addons_path']}")
+    info(f"{MODULE}: {result['shortdesc']!r}, {result['state']}, at {result['path']}")
+    expected = read_manifest()["name"]
+    path = Path(result["path"] or "/nonexistent").resolve()
+    if result["shortdesc"] != expected:
+        raise UserError(f"ir.module.module has no {MODULE} named {expected!r}")
+    if not path.is_relative_to(target.resolve()):
+        raise UserError(f"Odoo found {MODULE} at {path}, not in {target}")
+    step(f"Wheel check: OK ({MODULE} listed from the installed wheel)")
+
+
+def odoo_step(cmd, child_env, what, stdin=None):
+    """Run an Odoo command quietly; its stdout, or UserError with its last words."""
+    info("$ " + " ".join(str(c) for c in cmd))
+    proc = subprocess.run(
+        cmd,
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        env=child_env,
+        cwd=WHEEL_DIR,  # not the repository: it must not be on sys.path
+    )
+    if proc.returncode:
+        tail = (proc.stderr.strip() or proc.stdout.strip() or "no output")[-500:]
+        raise UserError(f"{what} failed (exit {proc.returncode}): {tail}")
+    return proc.stdout
+
+
+# --------------------------------------------------------------------------
 # commands
 
 
 def run_lint():
     """Lint with tools/lint.py under Odoo's interpreter (it has lxml and ruff)."""
-    step("Linting (ruff format --check, ruff check, XML and PO files)")
+    step("Linting (ruff, pylint-odoo, oca-checks-odoo-module/-po, XML, PO)")
     lint = REPO / "tools" / "lint.py"
     proc = subprocess.run([PYTHON, str(lint)], cwd=REPO)
     return proc.returncode == 0
@@ -694,6 +875,12 @@ def cmd_lint(_args):
     return 0 if run_lint() else 1
 
 
+def cmd_wheel_check(_args):
+    env = setup()
+    wheel_check(env)
+    return 0
+
+
 def cmd_count(args):
     counter = LogCounter()
     try:
@@ -702,26 +889,23 @@ def cmd_count(args):
                 counter.feed(line)
     except OSError as exc:
         raise UserError(f"cannot read {args.log}: {exc.strerror}") from None
-    reasons = verdict(counter, strict=args.strict)
+    reasons = verdict(counter, args.strict, log_problem=check_log(args.log))
     for reason in reasons:
         print(f"FAILED: {reason}")
     print(counter.line())
     return 1 if reasons else 0
 
 
-def verdict(counter, strict, returncode=0, lint_ok=True):
+def verdict(counter, strict, returncode=0, lint_ok=True, log_problem=None):
     """Reasons to fail the run, one sentence each (empty: success)."""
     reasons = []
     if not lint_ok:
         reasons.append("lint failed (see above; `python3 tools/dunning.py lint`)")
     if counter.failed:
         reasons.append(f"{counter.failed} test failure(s)/error(s)")
-    if counter.other_errors:
-        reasons.append(
-            f"{len(counter.other_errors)} ERROR/CRITICAL log line(s) besides test "
-            f"results, e.g. {counter.first_error()}"
-        )
-    if not counter.started and not counter.failed and not reasons:
+    if log_problem:
+        reasons.append(log_problem)
+    if not counter.started and not counter.failed and not log_problem:
         reasons.append(
             "no test ran: add tests under tests/ (imported by tests/__init__.py) "
             "or check --tags"
@@ -775,12 +959,18 @@ def cmd_test(args):
         )
         step(f"Odoo finished in {time.monotonic() - started:.0f}s")
         info(f"full log: {BUILD / 'test.log'}")
-        if counter.summary and counter.summary[2] != len(counter.started):
+        if counter.summary and counter.summary[2] != counter.started:
             info(
                 f"note: Odoo reports {counter.summary[2]} tests run, "
-                f"{len(counter.started)} 'Starting' lines were seen"
+                f"{counter.started} 'Starting' lines were seen"
             )
-        reasons = verdict(counter, strict, returncode, lint_ok)
+        log_problem = check_log(BUILD / "test.log")
+        reasons = verdict(counter, strict, returncode, lint_ok, log_problem)
+        if args.wheel_check:
+            try:
+                wheel_check(env)
+            except UserError as exc:
+                reasons.append(f"wheel check: {exc}")
     except UserError as exc:
         reasons = [str(exc)]
     except (KeyboardInterrupt, Interrupted):
@@ -820,10 +1010,10 @@ def cmd_demo(args):
         str(free_port()),
     ]
     returncode = run_odoo(env, cmd, BUILD / "demo.log", counter, args.verbose)
-    if returncode or counter.other_errors:
-        first = counter.first_error()
+    problem = check_log(BUILD / "demo.log", errors_only=True)
+    if returncode or problem:
         raise UserError(
-            f"installing {INSTALL} failed ({first or f'exit {returncode}'}); "
+            f"installing {INSTALL} failed ({problem or f'exit {returncode}'}); "
             f"see {BUILD / 'demo.log'}"
         )
     script = REPO / "tools" / "demo_data.py"
@@ -863,9 +1053,14 @@ def parser():
         prog="python3 tools/dunning.py",
         description="Set up, test and demo the account_dunning Odoo 18 addon.",
     )
-    sub = main.add_subparsers(dest="command", metavar="{setup,test,demo,lint,count}")
+    sub = main.add_subparsers(
+        dest="command", metavar="{setup,test,demo,lint,wheel-check,count}"
+    )
     sub.add_parser("setup", help="check/install what the addon needs (idempotent)")
-    sub.add_parser("lint", help="ruff format --check, ruff check, XML/PO checks")
+    sub.add_parser("lint", help="ruff, pylint-odoo, OCA's module/PO checks, XML/PO")
+    sub.add_parser(
+        "wheel-check", help="build the wheel, install it, have Odoo list the module"
+    )
 
     test = sub.add_parser("test", help="lint + run the tests in a throwaway DB")
     test.add_argument("--tags", default=f"/{MODULE}", help="Odoo --test-tags value")
@@ -873,6 +1068,9 @@ def parser():
     test.add_argument("--keep-db", action="store_true", help="do not drop the DB")
     test.add_argument("--strict", action="store_true", help="fail on skipped tests")
     test.add_argument("--no-lint", action="store_true", help="skip the lint step")
+    test.add_argument(
+        "--wheel-check", action="store_true", help="then the wheel-check (CI)"
+    )
     test.add_argument("-v", "--verbose", action="store_true", help="echo all logs")
     test.add_argument(
         "--timeout", type=int, default=80, help="minutes before Odoo is stopped"
@@ -894,6 +1092,7 @@ COMMANDS = {
     "test": cmd_test,
     "demo": cmd_demo,
     "lint": cmd_lint,
+    "wheel-check": cmd_wheel_check,
     "count": cmd_count,
 }
 
