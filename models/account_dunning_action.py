@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
@@ -203,7 +203,7 @@ class AccountDunningAction(models.Model):
     def _unlink_except_sent(self):
         if any(action.state in VALIDATED_STATES for action in self):
             raise UserError(
-                _(
+                self.env._(
                     "A reminder that was sent is part of the evidence history and "
                     "cannot be deleted; cancel it instead."
                 )
@@ -216,13 +216,13 @@ class AccountDunningAction(models.Model):
     def action_validate(self):
         """Confirm reminders waiting in the work queue and send them."""
         if any(action.state != "draft" for action in self):
-            raise UserError(_("Only reminders to confirm can be sent."))
+            raise UserError(self.env._("Only reminders to confirm can be sent."))
         notices = self.filtered("is_formal_notice")
         if notices and not self.env.user.has_group(
             "account_dunning.group_account_dunning_manager"
         ):
             raise UserError(
-                _(
+                self.env._(
                     "A formal notice must be approved by a credit manager "
                     "(group “Dunning: manager”)."
                 )
@@ -233,7 +233,9 @@ class AccountDunningAction(models.Model):
     def action_cancel(self):
         if any(action.state == "done" for action in self):
             raise UserError(
-                _("A reminder already sent cannot be cancelled; it stays on record.")
+                self.env._(
+                    "A reminder already sent cannot be cancelled; it stays on record."
+                )
             )
         self.state = "cancelled"
         return True
@@ -257,7 +259,7 @@ class AccountDunningAction(models.Model):
         )
         if not letters:
             raise UserError(
-                _(
+                self.env._(
                     "Select letters that were confirmed: reminders by letter that "
                     "are to print or already done."
                 )
@@ -275,7 +277,9 @@ class AccountDunningAction(models.Model):
 
     def action_open_moves(self):
         self.ensure_one()
-        return self.move_ids._get_dunning_invoices_action(_("Reminded invoices"))
+        return self.move_ids._get_dunning_invoices_action(
+            self.env._("Reminded invoices")
+        )
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
@@ -508,7 +512,7 @@ class AccountDunningAction(models.Model):
         quotes it, and the batch PDF is cut into letters where it appears."""
         self.ensure_one()
         if not isinstance(self.id, int):
-            return _("RL-(preview)")
+            return self.env._("RL-(preview)")
         return f"RL-{self.id:08d}"
 
     def _get_sms_contact(self):

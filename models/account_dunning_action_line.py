@@ -52,7 +52,7 @@ class AccountDunningActionLine(models.Model):
         return super().create(vals_list)
 
     def init(self):
-        super().init()
+        res = super().init()
         # One invoice reaches one level through one channel only once (the run, the
         # wizard and concurrent workers all rely on this). An index of an older
         # version, without every active state, is rebuilt.
@@ -73,3 +73,4 @@ class AccountDunningActionLine(models.Model):
                 ACTIVE_STATES,
             )
         )
+        return res

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 
@@ -46,7 +46,6 @@ class AccountDunningDispute(models.Model):
     )
     reason_id = fields.Many2one(
         "account.dunning.reason",
-        string="Reason",
         required=True,
         tracking=True,
         domain="[('company_id', 'in', (company_id, False))]",
@@ -107,7 +106,7 @@ class AccountDunningDispute(models.Model):
     @api.depends("partner_id", "move_ids")
     def _compute_name(self):
         for dispute in self:
-            dispute.name = _(
+            dispute.name = self.env._(
                 "Dispute %(partner)s: %(invoices)s",
                 partner=dispute.partner_id.display_name or "",
                 invoices=", ".join(dispute.move_ids.mapped("name")),
@@ -135,10 +134,14 @@ class AccountDunningDispute(models.Model):
     def _check_move_ids(self):
         for dispute in self:
             if not dispute.move_ids:
-                raise ValidationError(_("A dispute concerns at least one invoice."))
+                raise ValidationError(
+                    self.env._("A dispute concerns at least one invoice.")
+                )
             if dispute.move_ids.commercial_partner_id != dispute.partner_id:
                 raise ValidationError(
-                    _("The invoices of a dispute must all belong to its customer.")
+                    self.env._(
+                        "The invoices of a dispute must all belong to its customer."
+                    )
                 )
 
     # ------------------------------------------------------------
@@ -156,7 +159,7 @@ class AccountDunningDispute(models.Model):
             customers = moves.commercial_partner_id
             if len(customers) > 1:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "A dispute concerns the invoices of one customer; these "
                         "belong to %(customers)s.",
                         customers=", ".join(customers.mapped("display_name")),
@@ -170,7 +173,7 @@ class AccountDunningDispute(models.Model):
 
     def action_resolve(self):
         if any(dispute.state != "open" for dispute in self):
-            raise UserError(_("Only open disputes can be resolved."))
+            raise UserError(self.env._("Only open disputes can be resolved."))
         self.write(
             {"state": "resolved", "resolved_date": fields.Date.context_today(self)}
         )
@@ -178,7 +181,7 @@ class AccountDunningDispute(models.Model):
 
     def action_cancel(self):
         if any(dispute.state != "open" for dispute in self):
-            raise UserError(_("Only open disputes can be cancelled."))
+            raise UserError(self.env._("Only open disputes can be cancelled."))
         self.write(
             {"state": "cancelled", "resolved_date": fields.Date.context_today(self)}
         )
@@ -190,4 +193,6 @@ class AccountDunningDispute(models.Model):
 
     def action_open_moves(self):
         self.ensure_one()
-        return self.move_ids._get_dunning_invoices_action(_("Invoices in dispute"))
+        return self.move_ids._get_dunning_invoices_action(
+            self.env._("Invoices in dispute")
+        )

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -86,7 +86,7 @@ class AccountDunningLevel(models.Model):
         for level in self:
             if not 1 <= level.payment_deadline_days <= 90:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The level “%(level)s” must give the customer between 1 and "
                         "90 days to pay.",
                         level=level.name,
@@ -98,7 +98,7 @@ class AccountDunningLevel(models.Model):
         for level in self:
             if not level._get_channels():
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The level “%(level)s” must use at least one channel: email, "
                         "SMS, letter or phone call.",
                         level=level.name,
@@ -110,7 +110,7 @@ class AccountDunningLevel(models.Model):
         for level in self:
             if level.send_email and not level.mail_template_id:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The level “%(level)s” sends an email: choose its email "
                         "template.",
                         level=level.name,
@@ -118,7 +118,7 @@ class AccountDunningLevel(models.Model):
                 )
             if level.send_sms and not level.sms_template_id:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The level “%(level)s” sends an SMS: choose its SMS template.",
                         level=level.name,
                     )
@@ -129,7 +129,7 @@ class AccountDunningLevel(models.Model):
         for level in self.filtered("is_formal_notice"):
             if level.auto_execute:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The formal notice “%(level)s” cannot be automatic: a credit "
                         "manager must approve it before it leaves.",
                         level=level.name,
@@ -137,7 +137,7 @@ class AccountDunningLevel(models.Model):
                 )
             if not level.send_letter:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The formal notice “%(level)s” must be sent as a letter "
                         "(registered mail).",
                         level=level.name,
@@ -151,7 +151,7 @@ class AccountDunningLevel(models.Model):
             for previous, level in zip(levels, levels[1:], strict=False):
                 if level.delay <= previous.delay:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "In the policy “%(policy)s”, the delays must increase "
                             "from one level to the next: “%(level)s” (%(delay)s days) "
                             "comes after “%(previous)s” (%(previous_delay)s days).",
@@ -165,7 +165,7 @@ class AccountDunningLevel(models.Model):
             notices = levels.filtered("is_formal_notice")
             if notices and (len(notices) > 1 or notices != levels[-1]):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "In the policy “%(policy)s”, the formal notice must be the "
                         "last level, and there can be only one.",
                         policy=policy.name,

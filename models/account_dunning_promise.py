@@ -1,7 +1,7 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_amount, format_date
 
@@ -130,7 +130,7 @@ class AccountDunningPromise(models.Model):
     @api.depends("partner_id", "date", "amount")
     def _compute_display_name(self):
         for promise in self:
-            promise.display_name = _(
+            promise.display_name = self.env._(
                 "%(partner)s: %(amount)s on %(date)s",
                 partner=promise.partner_id.display_name or "",
                 amount=format_amount(self.env, promise.amount, promise.currency_id),
@@ -148,11 +148,13 @@ class AccountDunningPromise(models.Model):
             currency = promise.currency_id
             if not promise.move_ids or currency.compare_amounts(promise.amount, 0) <= 0:
                 raise ValidationError(
-                    _("A promise of payment needs invoices and an amount to pay.")
+                    self.env._(
+                        "A promise of payment needs invoices and an amount to pay."
+                    )
                 )
             if promise.date < today:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The promised date %(date)s is in the past: ask the customer "
                         "for a date from today on.",
                         date=format_date(self.env, promise.date),
@@ -160,12 +162,14 @@ class AccountDunningPromise(models.Model):
                 )
             if promise.move_ids.commercial_partner_id != promise.partner_id:
                 raise ValidationError(
-                    _("The invoices of a promise must all belong to its customer.")
+                    self.env._(
+                        "The invoices of a promise must all belong to its customer."
+                    )
                 )
             due = sum(promise.move_ids.mapped("amount_residual_signed"))
             if currency.compare_amounts(promise.amount, due) > 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The customer promises %(amount)s but only %(due)s is due "
                         "on these invoices.",
                         amount=format_amount(self.env, promise.amount, currency),
@@ -216,7 +220,9 @@ class AccountDunningPromise(models.Model):
 
     def action_open_moves(self):
         self.ensure_one()
-        return self.move_ids._get_dunning_invoices_action(_("Promised invoices"))
+        return self.move_ids._get_dunning_invoices_action(
+            self.env._("Promised invoices")
+        )
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
@@ -290,7 +296,7 @@ class AccountDunningPromise(models.Model):
         vals_list = []
         bodies = defaultdict(list)
         for promise in self:
-            message = _(
+            message = self.env._(
                 "Broken promise of payment: %(amount)s promised for %(date)s on "
                 "%(invoices)s was not paid.",
                 amount=format_amount(self.env, promise.amount, promise.currency_id),
@@ -309,7 +315,7 @@ class AccountDunningPromise(models.Model):
                     "res_model_id": partner_model,
                     "res_id": promise.partner_id.id,
                     "activity_type_id": todo.id,
-                    "summary": _("Broken promise of payment"),
+                    "summary": self.env._("Broken promise of payment"),
                     "note": message,
                     "date_deadline": promise.closed_date or fields.Date.today(),
                     "user_id": user.id or self.env.uid,

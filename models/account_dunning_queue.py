@@ -1,4 +1,4 @@
-from odoo import _, fields, models, tools
+from odoo import fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -168,7 +168,7 @@ class AccountDunningQueue(models.Model):
         )
         if not letters:
             raise UserError(
-                _("No letter is waiting to be printed for these customers.")
+                self.env._("No letter is waiting to be printed for these customers.")
             )
         return letters.action_print_letters()
 
@@ -180,7 +180,7 @@ class AccountDunningQueue(models.Model):
                 "type": "ir.actions.client",
                 "tag": "display_notification",
                 "params": {
-                    "message": _("Nothing to confirm for these customers."),
+                    "message": self.env._("Nothing to confirm for these customers."),
                     "type": "warning",
                 },
             }

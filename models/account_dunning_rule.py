@@ -213,31 +213,30 @@ class AccountDunningRule(models.AbstractModel):
     def _get_skip_explanations(self):
         """{skip cause: why, in a sentence for the user}; "not_due" for an
         invoice with no level due yet."""
-        _ = self.env._
         return {
-            "skip_excluded": _("excluded from reminders"),
-            "skip_disputed": _("in dispute"),
-            "skip_promise": _("covered by a promise of payment"),
-            "skip_pending": _(
+            "skip_excluded": self.env._("excluded from reminders"),
+            "skip_disputed": self.env._("in dispute"),
+            "skip_promise": self.env._("covered by a promise of payment"),
+            "skip_pending": self.env._(
                 "already reminded at this level, or a reminder awaits confirmation"
             ),
-            "skip_schedule": _("in an active payment schedule"),
-            "skip_blocked": _("This customer is blocked: no reminders."),
-            "skip_paused": _("Reminders to this customer are paused."),
-            "skip_proceedings": _(
+            "skip_schedule": self.env._("in an active payment schedule"),
+            "skip_blocked": self.env._("This customer is blocked: no reminders."),
+            "skip_paused": self.env._("Reminders to this customer are paused."),
+            "skip_proceedings": self.env._(
                 "This customer is under collective proceedings: declare the claim "
                 "instead of reminding."
             ),
-            "skip_to_reconcile": _(
+            "skip_to_reconcile": self.env._(
                 "This customer has unapplied payments or credit notes and owes "
                 "nothing: reconcile before reminding."
             ),
-            "skip_minimum": _(
+            "skip_minimum": self.env._(
                 "The amount due is under the minimum of the customer's policy."
             ),
-            "skip_interval": _("This customer was reminded too recently."),
-            "skip_no_policy": _("This customer has no dunning policy."),
-            "not_due": _("no new level due yet"),
+            "skip_interval": self.env._("This customer was reminded too recently."),
+            "skip_no_policy": self.env._("This customer has no dunning policy."),
+            "not_due": self.env._("no new level due yet"),
         }
 
     @api.model
@@ -411,21 +410,20 @@ class AccountDunningRule(models.AbstractModel):
     def _get_unreachable_reason(self, channel, partner, contacts):
         """Why a reminder through `channel` cannot reach the customer `partner`
         at its recipients `contacts`, else None."""
-        _ = self.env._
         if channel == "email" and not any(contact.email for contact in contacts):
-            return _("No email address for this customer.")
+            return self.env._("No email address for this customer.")
         if channel == "sms" and not any(
             contact.phone_sanitized or contact.mobile for contact in contacts
         ):
-            return _("No mobile phone number for this customer.")
+            return self.env._("No mobile phone number for this customer.")
         if channel == "call" and not any(
             contact.phone or contact.mobile for contact in (*contacts, partner)
         ):
-            return _("No phone number for this customer.")
+            return self.env._("No phone number for this customer.")
         if channel == "letter" and not (
             partner.street and partner.city and partner.zip
         ):
-            return _("No complete postal address for this customer.")
+            return self.env._("No complete postal address for this customer.")
         return None
 
     # ------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, mute_logger
 
@@ -129,13 +129,13 @@ class AccountDunningRun(models.Model):
     @api.depends("date", "company_id", "worker", "worker_count")
     def _compute_name(self):
         for run in self:
-            run.name = _(
+            run.name = self.env._(
                 "Dunning run of %(date)s — %(company)s",
                 date=run.date and fields.Date.to_string(run.date),
                 company=run.company_id.name,
             )
             if run.worker_count > 1:
-                run.name += _(
+                run.name += self.env._(
                     " (part %(part)s of %(count)s)",
                     part=run.worker + 1,
                     count=run.worker_count,
@@ -160,10 +160,12 @@ class AccountDunningRun(models.Model):
         """Run every batch now, in this transaction (manual run, tests, demo)."""
         for run in self:
             if run.state == "done":
-                raise UserError(_("This run is already done; create a new one."))
+                raise UserError(
+                    self.env._("This run is already done; create a new one.")
+                )
             if not run._acquire_lock():
                 raise UserError(
-                    _(
+                    self.env._(
                         "Another dunning run is in progress for %(company)s; try "
                         "again in a few minutes.",
                         company=run.company_id.name,
@@ -198,7 +200,7 @@ class AccountDunningRun(models.Model):
         (`_notify_progress`), so a crash loses one batch at most and the next
         call resumes the run where it stopped.
         """
-        companies = self.env["res.company"].search([])
+        companies = self.env["res.company"].search([("id", "!=", False)])
         pending = self.browse()
         for company in companies:
             runs = self._get_nightly_runs(company)

@@ -4,7 +4,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, format_date
 
@@ -220,7 +220,7 @@ class AccountDunningSchedule(models.Model):
             )
             if errors:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Payment schedule %(name)s:\n%(errors)s",
                         name=schedule.name,
                         errors="\n".join(errors),
@@ -237,7 +237,7 @@ class AccountDunningSchedule(models.Model):
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code(
                     "account.dunning.schedule"
-                ) or _("New")
+                ) or self.env._("New")
         schedules = super().create(vals_list)
         schedules._check_moves_available()
         for schedule in schedules:
@@ -248,7 +248,9 @@ class AccountDunningSchedule(models.Model):
     def _unlink_except_signed(self):
         if any(schedule.state != "draft" for schedule in self):
             raise UserError(
-                _("Only draft schedules can be deleted; cancel the others instead.")
+                self.env._(
+                    "Only draft schedules can be deleted; cancel the others instead."
+                )
             )
 
     def unlink(self):
@@ -263,16 +265,16 @@ class AccountDunningSchedule(models.Model):
         """The customer signed: the schedule now holds the ordinary reminders."""
         for schedule in self:
             if schedule.state != "draft":
-                raise UserError(_("Only a draft schedule can be activated."))
+                raise UserError(self.env._("Only a draft schedule can be activated."))
             if not schedule.agreement_date or not schedule.agreement_file:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Record the date of the customer's agreement and attach "
                         "the signed schedule before activating it."
                     )
                 )
             if not schedule.line_ids:
-                raise UserError(_("This schedule has no instalment."))
+                raise UserError(self.env._("This schedule has no instalment."))
         self.write({"state": "active"})  # checks the instalments again
         self._log_on_partners(
             {
@@ -295,7 +297,7 @@ class AccountDunningSchedule(models.Model):
         """Drop the schedule: its invoices go back to the ordinary reminders at
         the level they had reached."""
         if any(schedule.state == "done" for schedule in self):
-            raise UserError(_("A schedule paid in full cannot be cancelled."))
+            raise UserError(self.env._("A schedule paid in full cannot be cancelled."))
         self.write({"state": "cancelled"})
         self._release_moves()
         self._log_on_partners(
@@ -317,7 +319,9 @@ class AccountDunningSchedule(models.Model):
 
     def action_open_moves(self):
         self.ensure_one()
-        return self.move_ids._get_dunning_invoices_action(_("Scheduled invoices"))
+        return self.move_ids._get_dunning_invoices_action(
+            self.env._("Scheduled invoices")
+        )
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
@@ -328,18 +332,17 @@ class AccountDunningSchedule(models.Model):
         """Every reason the instalments (a list of (date, amount), in the order
         they were entered) cannot pay `total` from `date` on, in plain words:
         the payment schedule wizard shows them, the schedule refuses them."""
-        _ = self.env._
 
         def amount(value):
             return format_amount(self.env, value, currency)
 
         if not instalments:
-            return [_("The schedule has no instalment.")]
+            return [self.env._("The schedule has no instalment.")]
         errors = []
         for day, value in instalments:
             if currency.compare_amounts(value, 0) <= 0:
                 errors.append(
-                    _(
+                    self.env._(
                         "The payment of %(date)s is %(amount)s: each payment must be "
                         "more than zero.",
                         date=format_date(self.env, day) if day else "?",
@@ -349,7 +352,7 @@ class AccountDunningSchedule(models.Model):
         paid = sum(value for _day, value in instalments)
         if currency.compare_amounts(paid, total) != 0:
             errors.append(
-                _(
+                self.env._(
                     "The payments add up to %(lines)s instead of the %(total)s to "
                     "schedule.",
                     lines=amount(paid),
@@ -358,12 +361,12 @@ class AccountDunningSchedule(models.Model):
             )
         dates = [day for day, _value in instalments]
         if not all(dates):
-            errors.append(_("Give each payment a date."))
+            errors.append(self.env._("Give each payment a date."))
             return errors
         for previous, current in zip(dates, dates[1:], strict=False):
             if current <= previous:
                 errors.append(
-                    _(
+                    self.env._(
                         "The payment dates must follow each other: %(date)s comes "
                         "after %(previous)s.",
                         date=format_date(self.env, current),
@@ -373,7 +376,7 @@ class AccountDunningSchedule(models.Model):
         past = [day for day in dates if day < date]
         if past:
             errors.append(
-                _(
+                self.env._(
                     "A payment cannot be dated before today: %(dates)s.",
                     dates=", ".join(format_date(self.env, day) for day in past),
                 )
@@ -381,7 +384,7 @@ class AccountDunningSchedule(models.Model):
         limit = date + relativedelta(years=MAX_SCHEDULE_YEARS)
         if max(dates) > limit:
             errors.append(
-                _(
+                self.env._(
                     "A payment schedule cannot last more than two years: the last "
                     "payment (%(last)s) must be on or before %(limit)s.",
                     last=format_date(self.env, max(dates)),
@@ -394,7 +397,7 @@ class AccountDunningSchedule(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Payment schedule"),
+            "name": self.env._("Payment schedule"),
             "res_model": "account.dunning.schedule",
             "res_id": self.id,
             "view_mode": "form",
@@ -411,7 +414,7 @@ class AccountDunningSchedule(models.Model):
             )
             if taken:
                 raise UserError(
-                    _(
+                    self.env._(
                         "These invoices are already in a payment schedule: "
                         "%(moves)s. Cancel that schedule first.",
                         moves=", ".join(taken.mapped("display_name")),
@@ -558,7 +561,7 @@ class AccountDunningSchedule(models.Model):
                 _logger.exception("Payment schedule email %s failed", template_xmlid)
                 reachable = self.browse()
         for schedule in self - reachable:
-            messages[schedule.id] = _(
+            messages[schedule.id] = self.env._(
                 "%(message)s (no email sent: the customer has no email address)",
                 message=messages[schedule.id],
             )

@@ -1,7 +1,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import format_amount, format_date
 
 _logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class AccountDunningScheduleLine(models.Model):
         reachable.write({"reminder_sent": True})
         messages = {}
         for line in self:
-            message = _(
+            message = self.env._(
                 "Reminder of the payment of %(amount)s due on %(date)s under "
                 "schedule %(name)s.",
                 amount=format_amount(
@@ -106,7 +106,7 @@ class AccountDunningScheduleLine(models.Model):
                 name=line.schedule_id.name,
             )
             if line not in reachable:
-                message = _(
+                message = self.env._(
                     "%(message)s (no email sent: the customer has no email " "address)",
                     message=message,
                 )

@@ -2,7 +2,7 @@ import logging
 
 from markupsafe import Markup, escape
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
@@ -48,7 +48,7 @@ class AccountDunningSend(models.AbstractModel):
                 action._set_state(
                     "failed",
                     track,
-                    error_message=_(
+                    error_message=self.env._(
                         "The email could not be prepared: %s", errors[action.id]
                     ),
                 )

@@ -1,4 +1,4 @@
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL, format_amount, format_date
@@ -273,7 +273,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------
 
     def init(self):
-        super().init()
+        res = super().init()
         # The engine reads open customer invoices by company and customer.
         self.env.cr.execute(
             SQL(
@@ -286,6 +286,7 @@ class AccountMove(models.Model):
                 self.env["account.dunning.rule"]._get_open_invoice_sql(),
             )
         )
+        return res
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         # The reminder state is a correlated subquery on the history, so that
@@ -332,15 +333,16 @@ class AccountMove(models.Model):
     def action_dunning_claim_penalties(self):
         """Draft debit note of the penalties of the selected invoices: one line of
         interest, one line of fixed indemnities, no tax (damages, not a supply)."""
-        _ = self.env._
         if not self:
-            raise UserError(_("Select the invoices whose penalties you claim."))
+            raise UserError(
+                self.env._("Select the invoices whose penalties you claim.")
+            )
         wrong = self.filtered(
             lambda m: m.move_type != "out_invoice" or m.state != "posted"
         )
         if wrong:
             raise UserError(
-                _(
+                self.env._(
                     "Penalties can only be claimed on posted customer invoices: "
                     "%(moves)s.",
                     moves=", ".join(wrong.mapped("display_name")),
@@ -349,7 +351,7 @@ class AccountMove(models.Model):
         partner = self.commercial_partner_id
         if len(partner) > 1:
             raise UserError(
-                _(
+                self.env._(
                     "Penalties are claimed from one customer at a time, and the "
                     "selected invoices belong to several customers (%(customers)s). "
                     "Select the invoices of a single customer.",
@@ -358,7 +360,7 @@ class AccountMove(models.Model):
             )
         if len(self.company_id) > 1 or len(self.currency_id) > 1:
             raise UserError(
-                _(
+                self.env._(
                     "Select invoices of one company and in one currency to claim "
                     "their penalties together."
                 )
@@ -366,7 +368,7 @@ class AccountMove(models.Model):
         today = fields.Date.context_today(self)
         if self.env["account.dunning.rule"]._is_in_proceedings(partner, today):
             raise UserError(
-                _(
+                self.env._(
                     "%(customer)s is in collective proceedings: penalties and "
                     "indemnities cannot be claimed from them; declare the claim to "
                     "the court-appointed representative instead.",
@@ -377,7 +379,7 @@ class AccountMove(models.Model):
         missing = sorted({d for v in penalties.values() for d in v["missing_rates"]})
         if missing:
             raise UserError(
-                _(
+                self.env._(
                     "No reference rate is recorded for %(dates)s: add it under "
                     "Configuration > Reminders > Reference rates, then claim again.",
                     dates=", ".join(format_date(self.env, d) for d in missing),
@@ -389,7 +391,7 @@ class AccountMove(models.Model):
         fees = currency.round(sum(v["fixed_fee"] for v in penalties.values()))
         if currency.is_zero(interest) and currency.is_zero(fees):
             raise UserError(
-                _(
+                self.env._(
                     "Nothing is due on the selected invoices: they were not paid "
                     "late, or, for a private person, no formal notice was sent."
                 )
@@ -403,7 +405,9 @@ class AccountMove(models.Model):
         )
         if not journal.default_account_id:
             raise UserError(
-                _("Set an income account on a sales journal to claim penalties.")
+                self.env._(
+                    "Set an income account on a sales journal to claim penalties."
+                )
             )
         category = partner.dunning_debtor_category or "b2b"
         lines = []
@@ -440,8 +444,8 @@ class AccountMove(models.Model):
                 "journal_id": journal.id,
                 "currency_id": currency.id,
                 "invoice_origin": ", ".join(self.sorted("name").mapped("name")),
-                "ref": _("Late-payment penalties"),
-                "narration": _(
+                "ref": self.env._("Late-payment penalties"),
+                "narration": self.env._(
                     "Debit note of late-payment penalties: these amounts compensate "
                     "a late payment and are not the price of a supply, so no VAT "
                     "applies."
@@ -451,7 +455,7 @@ class AccountMove(models.Model):
         )
         return {
             "type": "ir.actions.act_window",
-            "name": _("Penalties debit note"),
+            "name": self.env._("Penalties debit note"),
             "res_model": "account.move",
             "res_id": note.id,
             "view_mode": "form",
@@ -459,16 +463,15 @@ class AccountMove(models.Model):
         }
 
     def _dunning_interest_label(self, category, penalties):
-        _ = self.env._
         title = {
-            "b2b": _(
+            "b2b": self.env._(
                 "Late-payment penalties (article L441-10 of the French Commercial Code)"
             ),
-            "b2g": _(
+            "b2g": self.env._(
                 "Moratorium interest (article L2192-13 of the French Public "
                 "Procurement Code)"
             ),
-            "b2c": _(
+            "b2c": self.env._(
                 "Interest at the legal rate from the formal notice (article 1231-6 "
                 "of the French Civil Code)"
             ),
@@ -477,7 +480,7 @@ class AccountMove(models.Model):
         for move in self.sorted("name"):
             for first, last, days, base, rate in penalties[move.id]["periods"]:
                 details.append(
-                    _(
+                    self.env._(
                         "%(invoice)s: %(base)s × %(rate)s %% × %(days)s days "
                         "(%(first)s – %(last)s)",
                         invoice=move.name,
@@ -491,13 +494,12 @@ class AccountMove(models.Model):
         return "\n".join([title, *details])
 
     def _dunning_fee_label(self, category, late_moves):
-        _ = self.env._
         law = (
-            _("article L2192-13 of the French Public Procurement Code")
+            self.env._("article L2192-13 of the French Public Procurement Code")
             if category == "b2g"
-            else _("articles L441-10 and D441-5 of the French Commercial Code")
+            else self.env._("articles L441-10 and D441-5 of the French Commercial Code")
         )
-        return _(
+        return self.env._(
             "Fixed indemnity for recovery costs, per invoice paid late (%(law)s): "
             "%(invoices)s",
             law=law,
@@ -552,7 +554,7 @@ class AccountMove(models.Model):
         wrong = self.filtered(lambda m: m.move_type != "out_invoice")
         if wrong:
             raise UserError(
-                _(
+                self.env._(
                     "Only customer invoices can be reminded: %(moves)s.",
                     moves=", ".join(wrong.mapped("display_name")),
                 )

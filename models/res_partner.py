@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib.snapshot import DunningContacts
@@ -285,7 +285,9 @@ class ResPartner(models.Model):
 
     def _search_dunning_to_reconcile(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise NotImplementedError(_("Unsupported search on “To reconcile”."))
+            raise NotImplementedError(
+                self.env._("Unsupported search on “To reconcile”.")
+            )
         ids = list(self._get_dunning_to_reconcile_ids())
         positive = (operator == "=") == value
         return [("commercial_partner_id", "in" if positive else "not in", ids)]
@@ -360,7 +362,12 @@ class ResPartner(models.Model):
             partner.dunning_who_to_remind = Markup(
                 "<table class='table table-sm'><tr><th>%s</th><th>%s</th>"
                 "<th>%s</th></tr>%s</table>"
-            ) % (_("Level"), _("Roles"), _("Recipients"), rows)
+            ) % (
+                self.env._("Level"),
+                self.env._("Roles"),
+                self.env._("Recipients"),
+                rows,
+            )
 
     @api.depends_context("company")
     def _compute_dunning_status(self):
@@ -412,11 +419,11 @@ class ResPartner(models.Model):
             )
         }
         labels = {
-            "dispute": _("In dispute"),
-            "promise": _("Promise pending"),
-            "broken": _("Promise broken"),
-            "schedule": _("Schedule running"),
-            "notice": _("Formal notice sent"),
+            "dispute": self.env._("In dispute"),
+            "promise": self.env._("Promise pending"),
+            "broken": self.env._("Promise broken"),
+            "schedule": self.env._("Schedule running"),
+            "notice": self.env._("Formal notice sent"),
         }
         for partner in self:
             key = partner.commercial_partner_id

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import get_lang
 from odoo.tools.image import image_data_uri
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
@@ -190,7 +190,7 @@ class ReportDunningLetter(models.AbstractModel):
             self._file_letters({a: parts[a] for a in to_file})
         batch = self.env["ir.attachment"].create(
             {
-                "name": _(
+                "name": self.env._(
                     "Reminder letters %(date)s.pdf",
                     date=fields.Date.context_today(self).isoformat(),
                 ),
@@ -288,7 +288,7 @@ class ReportDunningLetter(models.AbstractModel):
         messages = []
         for action, attachment in zip(actions, attachments, strict=True):
             action.letter_attachment_id = attachment
-            body = Markup("<p>%s</p>") % _(
+            body = Markup("<p>%s</p>") % self.env._(
                 "Letter “%(level)s” printed (%(reference)s).",
                 level=action.level_id.name,
                 reference=action._get_letter_reference(),

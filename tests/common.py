@@ -69,13 +69,14 @@ class DunningCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _use_chart_template(cls, company, chart_template_ref=None):
-        super()._use_chart_template(company, chart_template_ref)
+        res = super()._use_chart_template(company, chart_template_ref)
         # The planner knows nothing of the chart just inserted in this transaction
         # and picks nested loops that take a minute on Odoo's own account lookups.
         cls.env.flush_all()
         cls.env.cr.execute(
             "ANALYZE account_account, account_account_res_company_rel, res_company"
         )
+        return res
 
     @classmethod
     def _create_customer(cls, name, **vals):

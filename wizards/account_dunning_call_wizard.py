@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
@@ -146,7 +146,7 @@ class AccountDunningCallWizard(models.TransientModel):
         contact = action.contact_ids.filtered(lambda c: c != partner)[:1]
         return {
             "type": "ir.actions.act_window",
-            "name": _("Log a call"),
+            "name": self.env._("Log a call"),
             "res_model": self._name,
             "view_mode": "form",
             "target": "new",
@@ -173,7 +173,7 @@ class AccountDunningCallWizard(models.TransientModel):
         elif self.result == "no_answer":
             self._schedule_activity(
                 "mail.mail_activity_data_call",
-                _("Call back: no answer"),
+                self.env._("Call back: no answer"),
                 self.callback_date,
             )
         elif self.result == "duplicate":
@@ -181,7 +181,7 @@ class AccountDunningCallWizard(models.TransientModel):
         elif self.result == "already_paid":
             self._schedule_activity(
                 "mail.mail_activity_data_todo",
-                _("Find the payment the customer says they made"),
+                self.env._("Find the payment the customer says they made"),
                 fields.Date.context_today(self),
             )
         self._log_call(call)
@@ -193,13 +193,15 @@ class AccountDunningCallWizard(models.TransientModel):
 
     def _check_outcome(self):
         if self.result in ("promise", "dispute", "duplicate") and not self.move_ids:
-            raise UserError(_("Select the invoices the customer talked about."))
+            raise UserError(
+                self.env._("Select the invoices the customer talked about.")
+            )
         if self.result == "promise" and not self.promise_date:
-            raise UserError(_("Enter the date the customer promised to pay."))
+            raise UserError(self.env._("Enter the date the customer promised to pay."))
         if self.result == "dispute" and not self.reason_id:
-            raise UserError(_("Choose the reason of the dispute."))
+            raise UserError(self.env._("Choose the reason of the dispute."))
         if self.result == "no_answer" and not self.callback_date:
-            raise UserError(_("Enter when to call back."))
+            raise UserError(self.env._("Enter when to call back."))
 
     def _record_call(self):
         """The call in the history: the planned call if it has no outcome yet,
@@ -287,7 +289,9 @@ class AccountDunningCallWizard(models.TransientModel):
         )._get_dunning_recipients(call.level_id, self.move_ids).filtered("email")
         if not contacts:
             raise UserError(
-                _("No email address to send the duplicate to: add one on the contact.")
+                self.env._(
+                    "No email address to send the duplicate to: add one on the contact."
+                )
             )
         call.contact_ids = [Command.set(contacts.ids)]
         template = self.env.ref("account_dunning.mail_template_dunning_duplicate")
@@ -303,18 +307,20 @@ class AccountDunningCallWizard(models.TransientModel):
         """The call in the customer's chatter (closing its phone-call task)."""
         results = dict(self._fields["result"]._description_selection(self.env))
         parts = [
-            _(
+            self.env._(
                 "Call logged: %(result)s",
                 result=results[self.result],
             )
         ]
         if self.contact_id:
-            parts.append(_("Contact: %(name)s", name=self.contact_id.display_name))
+            parts.append(
+                self.env._("Contact: %(name)s", name=self.contact_id.display_name)
+            )
         if self.reason_id:
-            parts.append(_("Reason: %(reason)s", reason=self.reason_id.name))
+            parts.append(self.env._("Reason: %(reason)s", reason=self.reason_id.name))
         if self.result == "promise":
             parts.append(
-                _(
+                self.env._(
                     "Promise: %(amount)s on %(date)s",
                     amount=format_amount(
                         self.env, self.promise_amount, self.currency_id
@@ -324,7 +330,9 @@ class AccountDunningCallWizard(models.TransientModel):
             )
         if self.move_ids:
             parts.append(
-                _("Invoices: %(names)s", names=", ".join(self.move_ids.mapped("name")))
+                self.env._(
+                    "Invoices: %(names)s", names=", ".join(self.move_ids.mapped("name"))
+                )
             )
         if self.note:
             parts.append(self.note)

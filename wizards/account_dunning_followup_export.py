@@ -4,7 +4,7 @@ from collections import defaultdict
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import get_lang
 
@@ -76,12 +76,14 @@ class AccountDunningFollowupExport(models.TransientModel):
         data = self._get_followup_data()
         if not data:
             raise UserError(
-                _("The selected customers have no open invoice: nothing to export.")
+                self.env._(
+                    "The selected customers have no open invoice: nothing to export."
+                )
             )
         # linked to this record: deleted with it, readable by its creator only
         self.attachment_id = self.env["ir.attachment"].create(
             {
-                "name": _(
+                "name": self.env._(
                     "follow-up-%(date)s.xlsx", date=fields.Date.to_string(self.date)
                 ),
                 "raw": self._build_workbook(data),
@@ -218,43 +220,43 @@ class AccountDunningFollowupExport(models.TransientModel):
 
     def _get_followup_columns(self, with_company):
         """(key, header, width, kind) of the follow-up sheet."""
-        columns = [("partner", _("Customer"), 32, "text")]
+        columns = [("partner", self.env._("Customer"), 32, "text")]
         if with_company:
-            columns.append(("company", _("Company"), 20, "text"))
+            columns.append(("company", self.env._("Company"), 20, "text"))
         columns += [
-            ("responsible", _("Credit controller"), 20, "text"),
-            ("amount_due", _("Amount due"), 15, "money"),
-            ("overdue", _("Overdue"), 15, "money"),
-            ("overdue_count", _("Overdue invoices"), 10, "int"),
-            ("oldest_due_date", _("Oldest due date"), 13, "date"),
-            ("days_late", _("Days late"), 10, "int"),
-            ("level", _("Level reached"), 24, "text"),
-            ("first_call", _("First call"), 13, "date"),
-            ("first_written", _("First written reminder"), 13, "date"),
-            ("second_written", _("Second written reminder"), 13, "date"),
-            ("formal_notice", _("Formal notice"), 13, "date"),
-            ("promise_date", _("Promised payment date"), 13, "date"),
-            ("disputed", _("Disputed"), 15, "money"),
-            ("scheduled", _("Under payment schedule"), 15, "money"),
-            ("note", _("Notes"), 50, "wrap"),
+            ("responsible", self.env._("Credit controller"), 20, "text"),
+            ("amount_due", self.env._("Amount due"), 15, "money"),
+            ("overdue", self.env._("Overdue"), 15, "money"),
+            ("overdue_count", self.env._("Overdue invoices"), 10, "int"),
+            ("oldest_due_date", self.env._("Oldest due date"), 13, "date"),
+            ("days_late", self.env._("Days late"), 10, "int"),
+            ("level", self.env._("Level reached"), 24, "text"),
+            ("first_call", self.env._("First call"), 13, "date"),
+            ("first_written", self.env._("First written reminder"), 13, "date"),
+            ("second_written", self.env._("Second written reminder"), 13, "date"),
+            ("formal_notice", self.env._("Formal notice"), 13, "date"),
+            ("promise_date", self.env._("Promised payment date"), 13, "date"),
+            ("disputed", self.env._("Disputed"), 15, "money"),
+            ("scheduled", self.env._("Under payment schedule"), 15, "money"),
+            ("note", self.env._("Notes"), 50, "wrap"),
         ]
         return columns
 
     def _get_aged_columns(self, with_company):
-        columns = [("partner", _("Customer"), 32, "text")]
+        columns = [("partner", self.env._("Customer"), 32, "text")]
         if with_company:
-            columns.append(("company", _("Company"), 20, "text"))
+            columns.append(("company", self.env._("Company"), 20, "text"))
         labels = {
-            "not_due": _("Not due"),
-            "1_30": _("1-30 days"),
-            "31_60": _("31-60 days"),
-            "61_90": _("61-90 days"),
-            "over_90": _("Over 90 days"),
+            "not_due": self.env._("Not due"),
+            "1_30": self.env._("1-30 days"),
+            "31_60": self.env._("31-60 days"),
+            "61_90": self.env._("61-90 days"),
+            "over_90": self.env._("Over 90 days"),
         }
         columns += [
             (name, labels[name], 15, "money") for name, _first, _last in AGED_BUCKETS
         ]
-        columns.append(("total", _("Total"), 15, "money"))
+        columns.append(("total", self.env._("Total"), 15, "money"))
         return columns
 
     def _build_workbook(self, data):
@@ -265,7 +267,7 @@ class AccountDunningFollowupExport(models.TransientModel):
         with_company = len({row["company"] for row in data}) > 1
         responsible_by_partner = self._get_responsibles(data)
         # Sheet 1: the follow-up table
-        sheet = workbook.add_worksheet(_("Customers to remind")[:31])
+        sheet = workbook.add_worksheet(self.env._("Customers to remind")[:31])
         columns = self._get_followup_columns(with_company)
         self._write_header(sheet, columns, styles)
         for index, row in enumerate(data, start=1):
@@ -280,7 +282,7 @@ class AccountDunningFollowupExport(models.TransientModel):
             self._write_row(sheet, index, columns, values, row["currency"], styles)
         self._finish_sheet(sheet, columns, len(data))
         # Sheet 2: the aged balance, with a totals row that follows the filters
-        sheet = workbook.add_worksheet(_("Aged balance")[:31])
+        sheet = workbook.add_worksheet(self.env._("Aged balance")[:31])
         columns = self._get_aged_columns(with_company)
         self._write_header(sheet, columns, styles)
         for index, row in enumerate(data, start=1):
@@ -373,7 +375,7 @@ class AccountDunningFollowupExport(models.TransientModel):
             return  # no sum of amounts in different currencies
         currency = currencies.pop()
         last = len(data) + 1
-        sheet.write_string(last, 0, _("Total"), styles["total"])
+        sheet.write_string(last, 0, self.env._("Total"), styles["total"])
         for col, (key, _header, _width, kind) in enumerate(columns):
             if kind != "money":
                 continue

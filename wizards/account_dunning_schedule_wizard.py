@@ -1,6 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_round, format_amount, format_date
 
@@ -105,11 +105,13 @@ class AccountDunningScheduleWizard(models.TransientModel):
 
     @api.model
     def _get_open_action(self, model, ids, name=None):
-        return super()._get_open_action(model, ids, name or _("Payment schedule"))
+        return super()._get_open_action(
+            model, ids, name or self.env._("Payment schedule")
+        )
 
     @api.model
     def _get_selection_error(self):
-        return _("Select a customer or invoices of one customer.")
+        return self.env._("Select a customer or invoices of one customer.")
 
     @api.model
     def _get_selected_moves(self):
@@ -119,7 +121,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
         partner = self._get_selection_customers(records)
         if len(partner) != 1:
             raise UserError(
-                _("A payment schedule covers the invoices of one customer.")
+                self.env._("A payment schedule covers the invoices of one customer.")
             )
         if records._name == "account.move":
             return partner, records
@@ -136,7 +138,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
         )
         if not moves:
             raise UserError(
-                _(
+                self.env._(
                     "%(customer)s has no overdue invoice outside a payment "
                     "schedule.",
                     customer=partner.display_name,
@@ -230,7 +232,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
             return format_amount(self.env, value, currency)
 
         if not moves:
-            errors.append(_("Select at least one invoice to schedule."))
+            errors.append(self.env._("Select at least one invoice to schedule."))
         wrong = moves.filtered(
             lambda m: m.move_type != "out_invoice"
             or m.state != "posted"
@@ -238,7 +240,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
         )
         if wrong:
             errors.append(
-                _(
+                self.env._(
                     "Only posted customer invoices with an amount still due can be "
                     "scheduled: %(moves)s.",
                     moves=", ".join(wrong.mapped("display_name")),
@@ -247,29 +249,31 @@ class AccountDunningScheduleWizard(models.TransientModel):
         if len(moves.commercial_partner_id) > 1 or (
             moves and moves.commercial_partner_id != self.partner_id
         ):
-            errors.append(_("A payment schedule covers the invoices of one customer."))
+            errors.append(
+                self.env._("A payment schedule covers the invoices of one customer.")
+            )
         if len(moves.currency_id) > 1:
-            errors.append(_("Schedule invoices of one currency at a time."))
+            errors.append(self.env._("Schedule invoices of one currency at a time."))
         taken = moves.filtered(
             lambda m: m.dunning_schedule_id.state in OPEN_SCHEDULE_STATES
         )
         if taken:
             errors.append(
-                _(
+                self.env._(
                     "Already in a payment schedule: %(moves)s.",
                     moves=", ".join(taken.mapped("display_name")),
                 )
             )
         if self.instalment_count < 1:
-            errors.append(_("Plan at least one instalment."))
+            errors.append(self.env._("Plan at least one instalment."))
         if currency.compare_amounts(self.down_payment, 0) < 0:
-            errors.append(_("The down payment cannot be negative."))
+            errors.append(self.env._("The down payment cannot be negative."))
         elif (
             moves
             and currency.compare_amounts(self.down_payment, self.amount_total) >= 0
         ):
             errors.append(
-                _(
+                self.env._(
                     "The down payment (%(down)s) must be less than the total "
                     "(%(total)s): nothing would be left to schedule.",
                     down=amount(self.down_payment),
@@ -295,7 +299,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
         months = policy.schedule_max_months
         if not months or max(dates) <= self.date + relativedelta(months=months):
             return ""
-        return _(
+        return self.env._(
             "This schedule ends on %(last)s, beyond the %(months)s months advised by "
             "the %(policy)s policy: keep it as short as the customer can afford.",
             last=format_date(self.env, max(dates)),
@@ -323,7 +327,7 @@ class AccountDunningScheduleWizard(models.TransientModel):
             penalty = note.amount_residual
             if not self.currency_id.is_zero(penalty - self.penalty_amount):
                 raise UserError(
-                    _("The penalties changed since the preview; start again.")
+                    self.env._("The penalties changed since the preview; start again.")
                 )
             moves |= note
         lines = self.line_ids.sorted(lambda line: (line.date, line.id))

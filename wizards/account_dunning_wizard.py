@@ -1,6 +1,6 @@
 import time
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -39,7 +39,7 @@ class AccountDunningWizard(models.TransientModel):
 
     @api.model
     def _get_open_action(self, model, ids, name=None):
-        return super()._get_open_action(model, ids, name or _("Remind"))
+        return super()._get_open_action(model, ids, name or self.env._("Remind"))
 
     # ------------------------------------------------------------
     # DEFAULTS: one evaluation of the engine
@@ -74,7 +74,7 @@ class AccountDunningWizard(models.TransientModel):
             wrong = records - open_moves
             if wrong:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Only posted customer invoices of %(company)s with an amount "
                         "still due can be reminded. Remove these from the selection: "
                         "%(moves)s.",
@@ -87,7 +87,7 @@ class AccountDunningWizard(models.TransientModel):
         moves = self._search_open_invoices(partners)
         if not moves:
             raise UserError(
-                _(
+                self.env._(
                     "%(customers)s: no open invoice to remind in %(company)s.",
                     customers=", ".join(partners.mapped("display_name")),
                     company=company.name,
@@ -127,7 +127,7 @@ class AccountDunningWizard(models.TransientModel):
                     cause = "not_due"
                 if cause and cause not in ("not_due", partner_cause):
                     warnings.append(
-                        _(
+                        self.env._(
                             "%(invoice)s: %(reason)s",
                             invoice=move.name,
                             reason=labels[cause],
@@ -223,9 +223,9 @@ class AccountDunningWizard(models.TransientModel):
             )
             contacts_by_partner[line.partner_id] = line.contact_ids
         if not proposals:
-            message = _("Nothing to remind: tick an invoice and a channel.")
+            message = self.env._("Nothing to remind: tick an invoice and a channel.")
             if skipped:
-                message = _(
+                message = self.env._(
                     "Nothing to remind: these invoices already have a reminder at "
                     "this level: %(moves)s.",
                     moves=", ".join(skipped),

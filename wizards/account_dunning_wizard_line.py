@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import format_amount
 
 # Wizard channel fields, in the engine's channel order.
@@ -27,7 +27,7 @@ class AccountDunningWizardLine(models.TransientModel):
         "res.currency", default=lambda self: self.env.company.currency_id
     )
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
-    policy_id = fields.Many2one("account.dunning.policy", string="Policy")
+    policy_id = fields.Many2one("account.dunning.policy")
     amount_due = fields.Monetary(string="Overdue")
     move_ids = fields.One2many(
         "account.dunning.wizard.move", "line_id", string="Invoices"
@@ -38,7 +38,6 @@ class AccountDunningWizardLine(models.TransientModel):
     )
     level_id = fields.Many2one(
         "account.dunning.level",
-        string="Level",
         domain="[('policy_id', '=', policy_id)]",
         help="Level sent now; choosing another one than proposed applies it to "
         "every ticked invoice of the customer.",
@@ -142,7 +141,7 @@ class AccountDunningWizardLine(models.TransientModel):
                 )
                 if reason:
                     problems.append(
-                        _(
+                        self.env._(
                             "%(channel)s: %(reason)s",
                             channel=channel_names[channel],
                             reason=reason,
@@ -170,7 +169,9 @@ class AccountDunningWizardLine(models.TransientModel):
         )
         for line in self:
             if not line.level_id:
-                line.preview = Markup("<p>%s</p>") % _("Choose a level to remind.")
+                line.preview = Markup("<p>%s</p>") % self.env._(
+                    "Choose a level to remind."
+                )
                 continue
             names = [m.move_id.name for m in line.move_ids if m.to_remind]
             channels = ", ".join(channel_names[c] for c in line._get_channels())
@@ -178,15 +179,17 @@ class AccountDunningWizardLine(models.TransientModel):
                 "<p><strong>%s</strong></p><p>%s</p><p>%s</p><p>%s</p>"
             ) % (
                 line.level_id.name,
-                _("Channels: %(channels)s", channels=channels or _("none")),
-                _(
+                self.env._(
+                    "Channels: %(channels)s", channels=channels or self.env._("none")
+                ),
+                self.env._(
                     "Amount due: %(amount)s",
                     amount=format_amount(self.env, line.amount_due, line.currency_id),
                 ),
-                _(
+                self.env._(
                     "Invoices reminded (%(count)s): %(invoices)s",
                     count=len(names),
-                    invoices=", ".join(names) or _("none"),
+                    invoices=", ".join(names) or self.env._("none"),
                 ),
             )
 
@@ -214,7 +217,7 @@ class AccountDunningWizardLine(models.TransientModel):
             if line.send_letter:
                 line.letter_preview = line._get_letter_preview(
                     line._new_preview_action("letter")
-                ) or Markup("<p class='text-muted'>%s</p>") % _(
+                ) or Markup("<p class='text-muted'>%s</p>") % self.env._(
                     "The letter preview is not available yet."
                 )
 
@@ -280,7 +283,7 @@ class AccountDunningWizardLine(models.TransientModel):
         (the engine's email channel) renders with."""
         template = action.level_id.mail_template_id
         if not template:
-            return Markup("<p class='text-muted'>%s</p>") % _(
+            return Markup("<p class='text-muted'>%s</p>") % self.env._(
                 "This level has no email template."
             )
         try:
@@ -288,16 +291,16 @@ class AccountDunningWizardLine(models.TransientModel):
                 list(action._ids), ["subject", "body_html", "partner_to"]
             )[action.id]
         except Exception as error:  # noqa: BLE001 - shown to the user instead
-            return Markup("<p class='text-danger'>%s</p>") % _(
+            return Markup("<p class='text-danger'>%s</p>") % self.env._(
                 "The email cannot be prepared: %(error)s", error=error
             )
         recipients = self.env["res.partner"].browse(values.get("partner_ids") or [])
         return Markup(
             "<p><strong>%s</strong> %s<br/><strong>%s</strong> %s</p><hr/>%s"
         ) % (
-            _("To:"),
-            ", ".join(recipients.mapped("email_formatted")) or _("nobody"),
-            _("Subject:"),
+            self.env._("To:"),
+            ", ".join(recipients.mapped("email_formatted")) or self.env._("nobody"),
+            self.env._("Subject:"),
             values.get("subject") or "",
             Markup(values.get("body_html") or ""),
         )
