@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_compare, float_round
+from odoo.tools import float_compare, float_round, format_date
 
 # Rates the penalties of a half-year are computed with, published for each
 # half-year (1 January, 1 July): the table must hold one dated in it.
@@ -143,3 +143,55 @@ class AccountDunningRate(models.Model):
                         floor=floor,
                     )
                 )
+
+    @api.model
+    def _check_half_year_rates(self, company, on_date):
+        """The warning of a night (`on_date`) in a half-year for which the
+        table has no rate, else False; the first time, a credit manager of
+        `company` gets a to-do: penalties would silently be computed on the
+        rate of an earlier half-year."""
+        start, missing = self._get_missing_half_year_rates(on_date)
+        if not missing:
+            return False
+        labels = dict(self._fields["rate_type"]._description_selection(self.env))
+        warning = self.env._(
+            "No rate recorded for the half-year from %(start)s: %(rates)s. "
+            "Late-payment penalties use the rate of an earlier half-year until "
+            "you record the rate in force on %(start)s (Invoicing > "
+            "Configuration > Reminders > Reference rates), even when unchanged.",
+            start=format_date(self.env, start),
+            rates=", ".join(labels[rate] for rate in missing),
+        )
+        summary = self.env._(
+            "Record the reference rates of the half-year from %(start)s",
+            start=format_date(self.env, start),
+        )
+        company_partner = company.partner_id
+        Activity = self.env["mail.activity"]
+        if Activity.search_count(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", company_partner.id),
+                ("summary", "=", summary),
+            ],
+            limit=1,
+        ):
+            return warning
+        managers = self.env.ref("account_dunning.group_account_dunning_manager").users
+        managers = managers.filtered(
+            lambda user: not user.share and company in user.company_ids
+        )
+        Activity.create(
+            [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": company_partner.id,
+                    "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                    "summary": summary,
+                    "note": warning,
+                    "user_id": user.id,
+                }
+                for user in managers[:1]
+            ]
+        )
+        return warning

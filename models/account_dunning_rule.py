@@ -508,3 +508,60 @@ class AccountDunningRule(models.AbstractModel):
             "partner_count": len(snapshot.partner_ids),
             "invoice_count": len(snapshot.invoices),
         }
+
+    @api.model
+    def _is_automatic(self, level):
+        """Whether a reminder of `level` leaves without a user's confirmation
+        (never a formal notice)."""
+        return level.auto_execute and not level.is_formal_notice
+
+    @api.model
+    def _prepare_reminders(self, run, proposals, snapshot):
+        """The reminders of `run` for the proposals of `_apply`: one per
+        customer and channel, listing every invoice that reaches a level that
+        day; the tone (level) is the highest one reached. Lines carry the
+        invoice's name and currency too, for the call notes."""
+        vals_list = []
+        levels = snapshot.levels
+        invoices = {invoice.id: invoice for invoice in snapshot.invoices}
+        for proposal in proposals:
+            partner_id = proposal["partner_id"]
+            targets = proposal["targets"]
+            level = max(
+                (levels[level_id] for level_id in targets.values()),
+                key=lambda lv: (lv.delay, lv.sequence),
+            )
+            target_invoices = sorted(
+                (invoices[move_id] for move_id in targets),
+                key=lambda invoice: (invoice.invoice_date_due, invoice.id),
+            )
+            contact_ids = snapshot.get_recipients(partner_id, level, target_invoices)
+            lines = [
+                {
+                    "move_id": invoice.id,
+                    "move_name": invoice.name,
+                    "level_id": targets[invoice.id],
+                    "currency_id": invoice.currency_id,
+                    "date_due": invoice.invoice_date_due,
+                    "days_overdue": (run.date - invoice.invoice_date_due).days,
+                    "amount_total": invoice.amount_total,
+                    "amount_residual": invoice.amount_residual,
+                }
+                for invoice in target_invoices
+            ]
+            for channel in proposal.get("channels") or level.channels:
+                vals_list.append(
+                    {
+                        "company_id": run.company_id.id,
+                        "partner_id": partner_id,
+                        "contact_ids": contact_ids,
+                        "level_id": level.id,
+                        "date": run.date,
+                        "channel": channel,
+                        "user_id": snapshot.get_responsible_id(partner_id),
+                        "run_id": run.id,
+                        "amount_due": proposal["amount_due"],
+                        "line_ids": lines,
+                    }
+                )
+        return vals_list

@@ -1,7 +1,6 @@
-"""The nightly run. Why one file of some 650 lines: a run's fields are mostly
-its counters (one per channel and one per skip cause of the rule), and its
-batch loop, locks and parts belong together; the rule itself lives in
-`account_dunning_rule.py` and the sending in `account_dunning_send.py`."""
+"""The nightly run: batches, parts, locks and counters. Why a little over 600
+lines: a run carries a counter per channel and per skip cause (a hundred lines
+of fields) beside its batch loop; the rule is account_dunning_rule.py."""
 
 import logging
 import time
@@ -12,7 +11,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date, mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..lib.snapshot import DunningSnapshot
 from .account_dunning_action import VALIDATED_STATES
@@ -427,7 +426,9 @@ class AccountDunningRun(models.Model):
             self.env["account.dunning.schedule"]._cron_update_schedules(
                 self.company_id, self.date, self._is_in_part
             )
-            self._check_reference_rates()
+            self.rate_warning = self.env["account.dunning.rate"]._check_half_year_rates(
+                self.company_id, self.date
+            )
         self.env.flush_all()
         batch_size = batch_size or self._get_batch_size()
         actions = self.env["account.dunning.action"]
@@ -436,57 +437,6 @@ class AccountDunningRun(models.Model):
         self._deliver_batch(batch_size)
         self.write({"duration": self.duration + time.monotonic() - started})
         return actions
-
-    def _check_reference_rates(self):
-        """Warn the credit managers, once per half-year, when the rate table
-        has no rate for the run's half-year: penalties would silently be
-        computed on the rate of an earlier one."""
-        Rate = self.env["account.dunning.rate"]
-        start, missing = Rate._get_missing_half_year_rates(self.date)
-        if not missing:
-            return
-        labels = dict(Rate._fields["rate_type"]._description_selection(self.env))
-        warning = self.env._(
-            "No rate recorded for the half-year from %(start)s: %(rates)s. "
-            "Late-payment penalties use the rate of an earlier half-year until "
-            "you record the rate in force on %(start)s (Invoicing > "
-            "Configuration > Reminders > Reference rates), even when unchanged.",
-            start=format_date(self.env, start),
-            rates=", ".join(labels[rate] for rate in missing),
-        )
-        self.rate_warning = warning
-        summary = self.env._(
-            "Record the reference rates of the half-year from %(start)s",
-            start=format_date(self.env, start),
-        )
-        company_partner = self.company_id.partner_id
-        Activity = self.env["mail.activity"]
-        if Activity.search_count(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "=", company_partner.id),
-                ("summary", "=", summary),
-            ],
-            limit=1,
-        ):
-            return
-        managers = self.env.ref("account_dunning.group_account_dunning_manager").users
-        managers = managers.filtered(
-            lambda user: not user.share and self.company_id in user.company_ids
-        )
-        Activity.create(
-            [
-                {
-                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-                    "res_id": company_partner.id,
-                    "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
-                    "summary": summary,
-                    "note": warning,
-                    "user_id": user.id,
-                }
-                for user in managers[:1]
-            ]
-        )
 
     def _is_in_part(self, partner):
         """Whether this run (or this part of a nightly run) reminds `partner`."""
@@ -505,18 +455,17 @@ class AccountDunningRun(models.Model):
         actions = self.env["account.dunning.action"]
         if partner_ids:
             snapshot = self._read_snapshot(partner_ids)
-            evaluation = self.env["account.dunning.rule"]._apply(snapshot)
+            Rule = self.env["account.dunning.rule"]
+            evaluation = Rule._apply(snapshot)
             Action = self.env["account.dunning.action"]
-            vals_list = self._prepare_actions_vals(evaluation["proposals"], snapshot)
+            vals_list = Rule._prepare_reminders(self, evaluation["proposals"], snapshot)
             # automatic levels are validated as they are created, each reminder
             # and line written once in its final state
             Action._validate_vals(
                 [
                     action_vals
                     for action_vals in vals_list
-                    if self._is_executed_at_once(
-                        snapshot.levels[action_vals["level_id"]]
-                    )
+                    if Rule._is_automatic(snapshot.levels[action_vals["level_id"]])
                 ],
                 snapshot,
             )
@@ -659,58 +608,5 @@ class AccountDunningRun(models.Model):
             [move_id for proposal in plain for move_id in proposal["targets"]],
         )
         return self.env["account.dunning.action"]._create_bulk(
-            self._prepare_actions_vals(plain, snapshot)
+            self.env["account.dunning.rule"]._prepare_reminders(self, plain, snapshot)
         )
-
-    @api.model
-    def _is_executed_at_once(self, level):
-        return level.auto_execute and not level.is_formal_notice
-
-    def _prepare_actions_vals(self, proposals, snapshot):
-        """One action per customer and channel, listing every invoice that reaches
-        a level that day; the tone (level) is the highest one reached. Lines
-        carry the invoice's name and currency too, for the call notes."""
-        vals_list = []
-        levels = snapshot.levels
-        invoices = {invoice.id: invoice for invoice in snapshot.invoices}
-        for proposal in proposals:
-            partner_id = proposal["partner_id"]
-            targets = proposal["targets"]
-            level = max(
-                (levels[level_id] for level_id in targets.values()),
-                key=lambda lv: (lv.delay, lv.sequence),
-            )
-            target_invoices = sorted(
-                (invoices[move_id] for move_id in targets),
-                key=lambda invoice: (invoice.invoice_date_due, invoice.id),
-            )
-            contact_ids = snapshot.get_recipients(partner_id, level, target_invoices)
-            lines = [
-                {
-                    "move_id": invoice.id,
-                    "move_name": invoice.name,
-                    "level_id": targets[invoice.id],
-                    "currency_id": invoice.currency_id,
-                    "date_due": invoice.invoice_date_due,
-                    "days_overdue": (self.date - invoice.invoice_date_due).days,
-                    "amount_total": invoice.amount_total,
-                    "amount_residual": invoice.amount_residual,
-                }
-                for invoice in target_invoices
-            ]
-            for channel in proposal.get("channels") or level.channels:
-                vals_list.append(
-                    {
-                        "company_id": self.company_id.id,
-                        "partner_id": partner_id,
-                        "contact_ids": contact_ids,
-                        "level_id": level.id,
-                        "date": self.date,
-                        "channel": channel,
-                        "user_id": snapshot.get_responsible_id(partner_id),
-                        "run_id": self.id,
-                        "amount_due": proposal["amount_due"],
-                        "line_ids": lines,
-                    }
-                )
-        return vals_list

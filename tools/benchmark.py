@@ -130,7 +130,7 @@ PHASES = [
     ("account.dunning.run", "_escalate_batch"),
     ("account.dunning.run", "_read_snapshot"),
     ("account.dunning.rule", "_apply"),
-    ("account.dunning.run", "_prepare_actions_vals"),
+    ("account.dunning.rule", "_prepare_reminders"),
     ("account.dunning.action", "_validate_vals"),
     ("mail.activity", "_dunning_create_calls"),
     ("account.dunning.action", "_create_bulk"),
