@@ -5,6 +5,7 @@ from . import account_dunning_policy
 from . import account_dunning_level
 from . import account_dunning_action
 from . import account_dunning_action_line
+from . import account_dunning_action_credit
 from . import account_dunning_move_state
 from . import account_dunning_rule
 from . import account_dunning_send

@@ -102,6 +102,12 @@ class AccountDunningAction(models.Model):
     line_ids = fields.One2many(
         "account.dunning.action.line", "action_id", string="Invoices", readonly=True
     )
+    credit_ids = fields.One2many(
+        "account.dunning.action.credit",
+        "action_id",
+        string="Credits deducted",
+        readonly=True,
+    )
     move_ids = fields.Many2many(
         "account.move",
         string="Invoice list",

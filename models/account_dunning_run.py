@@ -16,6 +16,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, mute_logger
 
 from ..lib.snapshot import DunningSnapshot
+from ..lib.sql import insert_columns
 from .account_dunning_action import VALIDATED_STATES
 
 _logger = logging.getLogger(__name__)
@@ -462,7 +463,7 @@ class AccountDunningRun(models.Model):
                 ],
                 snapshot,
             )
-            actions = Action._create_bulk(vals_list)
+            actions = self._create_actions_bulk(vals_list)
             self.env["account.dunning.send"]._log_in_chatter(
                 actions.browse(
                     [
@@ -600,9 +601,34 @@ class AccountDunningRun(models.Model):
             [proposal["partner_id"] for proposal in plain],
             [move_id for proposal in plain for move_id in proposal["targets"]],
         )
-        return self.env["account.dunning.action"]._create_bulk(
-            self._prepare_actions_vals(plain, snapshot)
-        )
+        return self._create_actions_bulk(self._prepare_actions_vals(plain, snapshot))
+
+    @api.model
+    def _create_actions_bulk(self, vals_list):
+        """Create the reminders of `_prepare_actions_vals` (`_create_bulk`)
+        with the credits each one deducts, in one more INSERT."""
+        actions = self.env["account.dunning.action"]._create_bulk(vals_list)
+        rows = [
+            (action_id, credit)
+            for action_id, vals in zip(actions.ids, vals_list, strict=True)
+            for credit in vals.get("credits") or ()
+        ]
+        if rows:
+            columns = {
+                "action_id": ([row[0] for row in rows], "int4"),
+                "move_id": ([row[1].move_id for row in rows], "int4"),
+                "name": ([row[1].name for row in rows], "varchar"),
+                "ref": ([row[1].ref for row in rows], "varchar"),
+                "date": ([row[1].date for row in rows], "date"),
+                "kind": ([row[1].kind for row in rows], "varchar"),
+                "currency_id": ([row[1].currency_id for row in rows], "int4"),
+                "amount": ([row[1].amount for row in rows], "numeric"),
+                "amount_company": ([row[1].amount_company for row in rows], "numeric"),
+            }
+            self.env["account.dunning.action.credit"].flush_model()
+            insert_columns(self.env.cr, "account_dunning_action_credit", columns)
+            actions.invalidate_recordset(["credit_ids"])
+        return actions
 
     @api.model
     def _is_executed_at_once(self, level):
@@ -611,13 +637,35 @@ class AccountDunningRun(models.Model):
     def _prepare_actions_vals(self, proposals, snapshot):
         """One action per customer and channel, listing every invoice that reaches
         a level that day; the tone (level) is the highest one reached. Lines
-        carry the invoice's name and currency too, for the call notes."""
+        carry the invoice's name and currency too, for the call notes. Each
+        action keeps the customer's open credits it deducts (`credits`) and
+        claims the net amount (`account.dunning.rule._get_claim`)."""
         vals_list = []
         levels = snapshot.levels
         invoices = {invoice.id: invoice for invoice in snapshot.invoices}
+        Rule = self.env["account.dunning.rule"]
         for proposal in proposals:
             partner_id = proposal["partner_id"]
             targets = proposal["targets"]
+            # what the reminder claims, net of the credits it lists: computed
+            # here from the invoices it lists (the wizard's user may have left
+            # some out), the same rule as the night's (`_get_claim`)
+            credits = snapshot.credits.get(partner_id, [])
+            _claims, amount_due = Rule._get_claim(
+                [
+                    (
+                        invoices[move_id].currency_id,
+                        invoices[move_id].amount_residual,
+                        invoices[move_id].amount_residual_signed,
+                    )
+                    for move_id in targets
+                ],
+                [
+                    (credit.currency_id, credit.amount, credit.amount_company)
+                    for credit in credits
+                ],
+                self.company_id.currency_id,
+            )
             level = max(
                 (levels[level_id] for level_id in targets.values()),
                 key=lambda lv: (lv.delay, lv.sequence),
@@ -651,8 +699,9 @@ class AccountDunningRun(models.Model):
                         "channel": channel,
                         "user_id": snapshot.get_responsible_id(partner_id),
                         "run_id": self.id,
-                        "amount_due": proposal["amount_due"],
+                        "amount_due": amount_due,
                         "line_ids": lines,
+                        "credits": credits,
                     }
                 )
         return vals_list
