@@ -3,7 +3,6 @@ import logging
 import re
 import subprocess
 from collections import defaultdict
-from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -75,6 +74,7 @@ class ReportDunningLetter(models.AbstractModel):
             moves = dated.line_ids.move_id
             penalties[date] = moves._get_dunning_penalties(on_date=date)
         history = self._get_history(actions)
+        broken_promises = self._get_broken_promises(actions)
         claims = self.env["account.dunning.rule"]._get_action_claims(actions)
         values = {}
         for action in actions:
@@ -140,15 +140,7 @@ class ReportDunningLetter(models.AbstractModel):
                 ],
                 "deadline_days": deadline_days,
                 "history": history.get(action.id, []),
-                "promise_dates": sorted(
-                    {
-                        move.dunning_promise_date
-                        for move in action.line_ids.move_id
-                        if move.dunning_promise_date
-                        and move.dunning_promise_date
-                        <= action.date + timedelta(days=31)
-                    }
-                ),
+                "broken_promises": broken_promises.get(action.id, []),
                 "bank": action.company_id.partner_id.bank_ids[:1],
                 "payment_refs": [
                     ref
@@ -161,6 +153,45 @@ class ReportDunningLetter(models.AbstractModel):
                 "reference": action._get_letter_reference(),
             }
         return values
+
+    @api.model
+    def _get_broken_promises(self, actions):
+        """{reminder id: [promise]}: the promises of payment on the reminder's
+        invoices found broken on or before its date, oldest first, each once.
+        The night closes a broken promise before it escalates (the invoice's
+        promised date then only holds open promises), so the letter reads the
+        promises themselves."""
+        moves = actions.line_ids.move_id
+        if not moves:
+            return {}
+        promises = (
+            self.env["account.dunning.promise"]
+            .sudo()
+            .search(
+                [
+                    ("move_ids", "in", moves.ids),
+                    ("state", "=", "broken"),
+                    ("closed_date", "<=", max(actions.mapped("date"))),
+                ],
+                order="date, id",
+            )
+        )
+        result = {}
+        for action in actions:
+            action_moves = action.line_ids.move_id
+            result[action.id] = [
+                {
+                    "date": promise.date,
+                    "amount": promise.amount,
+                    "currency": promise.currency_id,
+                    "made": promise.action_id.date
+                    or (promise.create_date and promise.create_date.date()),
+                }
+                for promise in promises
+                if promise.move_ids & action_moves
+                and promise.closed_date <= action.date
+            ]
+        return result
 
     @api.model
     def _get_history(self, actions):
