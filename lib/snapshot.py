@@ -40,6 +40,12 @@ Level = namedtuple(
 Policy = namedtuple(
     "Policy", "id min_amount min_interval_days grace_days levels formal_notice_id"
 )
+# An open credit of a customer (credit note, payment not yet matched): what is
+# left of it, in its currency and in the company currency, as positive amounts.
+Credit = namedtuple(
+    "Credit",
+    "id move_id name ref date kind currency_id amount amount_company",
+)
 
 
 class DunningSnapshot:
@@ -70,6 +76,9 @@ class DunningSnapshot:
             [invoice.id for invoice in self.invoices]
         )
         self.balances = self._read_balances()
+        self.credits = self.env["account.dunning.claim"]._read_open_credits(
+            self.company, self.partner_ids, self.date
+        )
         self.last_dates = self._read_last_reminders()
         self.broken = self._read_broken_promises()
 

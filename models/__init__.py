@@ -5,8 +5,10 @@ from . import account_dunning_policy
 from . import account_dunning_level
 from . import account_dunning_action
 from . import account_dunning_action_line
+from . import account_dunning_action_credit
 from . import account_dunning_move_state
 from . import account_dunning_rule
+from . import account_dunning_claim
 from . import account_dunning_send
 from . import account_dunning_late_payment
 from . import account_dunning_run

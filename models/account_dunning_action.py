@@ -52,6 +52,17 @@ ACTION_BULK_COLUMNS = [
     ("validated_by_id", "int4"),
     ("activity_id", "int4"),
 ]
+# Columns of the credits a reminder deducts (`lib.snapshot.Credit`).
+CREDIT_BULK_COLUMNS = [
+    ("move_id", "int4"),
+    ("name", "varchar"),
+    ("ref", "varchar"),
+    ("date", "date"),
+    ("kind", "varchar"),
+    ("currency_id", "int4"),
+    ("amount", "numeric"),
+    ("amount_company", "numeric"),
+]
 LINE_BULK_COLUMNS = [
     ("move_id", "int4"),
     ("level_id", "int4"),
@@ -101,6 +112,12 @@ class AccountDunningAction(models.Model):
     )
     line_ids = fields.One2many(
         "account.dunning.action.line", "action_id", string="Invoices", readonly=True
+    )
+    credit_ids = fields.One2many(
+        "account.dunning.action.credit",
+        "action_id",
+        string="Credits deducted",
+        readonly=True,
     )
     move_ids = fields.Many2many(
         "account.move",
@@ -354,7 +371,8 @@ class AccountDunningAction(models.Model):
         INSERTs: the nightly job creates them by the thousand, and the ORM's
         create (one mail thread per record, one batch of line INSERTs per
         action) was a quarter of a run. `vals_list` holds plain values:
-        `contact_ids` as a list of ids, `line_ids` as a list of dicts, `state`
+        `contact_ids` as a list of ids, `line_ids` as a list of dicts,
+        `credits` as `lib.snapshot.Credit` tuples (the credits deducted), `state`
         (draft by default; the lines take it too); no follower, no creation
         message, no tracking, as the ORM path did with `mail_create_nolog` and
         `mail_notrack`.
@@ -416,9 +434,28 @@ class AccountDunningAction(models.Model):
                 },
             },
         )
+        credits = [
+            (action_id, credit)
+            for action_id, vals in zip(ids, vals_list, strict=True)
+            for credit in vals.get("credits") or ()
+        ]
+        if credits:
+            self.env["account.dunning.action.credit"].flush_model()
+            insert_columns(
+                cr,
+                "account_dunning_action_credit",
+                {
+                    "action_id": ([row[0] for row in credits], "int4"),
+                    **{
+                        name: ([getattr(row[1], name) for row in credits], sql_type)
+                        for name, sql_type in CREDIT_BULK_COLUMNS
+                    },
+                },
+            )
         # the inverse one2manys of records already in cache would miss the new
         # rows, and the invoices' reminder state follows the lines
         self.env["account.dunning.run"].invalidate_model(["action_ids"])
+        self.invalidate_model(["credit_ids"])
         self.env["account.move"].invalidate_model(
             ["dunning_action_line_ids", *DUNNING_STATE_FIELDS]
         )

@@ -120,8 +120,15 @@ class AccountDunningLatePayment(models.AbstractModel):
                     )
             values["interest"] = currency.round(total)
             if category in ("b2b", "b2g"):
+                # The indemnity is a sum in the company's currency (40 €) owed
+                # from the first day of delay: an invoice in another currency
+                # owes it converted at that day's rate, the same on every
+                # letter, whatever the day it is claimed.
                 values["fixed_fee"] = company.currency_id._convert(
-                    company.dunning_fixed_fee_amount, currency, company, on_date
+                    company.dunning_fixed_fee_amount,
+                    currency,
+                    company,
+                    min(start + timedelta(days=1), on_date),
                 )
         return result
 

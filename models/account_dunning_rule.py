@@ -436,7 +436,8 @@ class AccountDunningRule(models.AbstractModel):
 
         Returns the proposals (one per customer reaching a level:
         `partner_id`, `policy_id`, `targets` {invoice id: level id},
-        `amount_due`) and why the others were skipped; creates nothing.
+        `amount_due`: what the reminder claims, `_get_claim`) and why the
+        others were skipped; creates nothing.
         `ignore_interval` lets a user remind again before the interval.
         """
         date = snapshot.date
@@ -475,17 +476,36 @@ class AccountDunningRule(models.AbstractModel):
                 )
             )
             balance = currency.round(snapshot.balances.get(partner_id, 0.0))
-            amount_due = min(overdue, balance)
+            credits = snapshot.credits.get(partner_id, [])
+            _claims, amount_due = self.env["account.dunning.claim"]._get_claim(
+                [
+                    (
+                        invoice.currency_id,
+                        invoice.amount_residual,
+                        invoice.amount_residual_signed,
+                    )
+                    for invoice in invoices
+                    if invoice.id in targets
+                ],
+                [
+                    (credit.currency_id, credit.amount, credit.amount_company)
+                    for credit in credits
+                ],
+                currency,
+            )
             cause = self._get_partner_skip_cause(
                 customer,
                 policy,
-                amount_due,
+                min(overdue, balance),
                 balance,
                 snapshot.last_dates.get(partner_id),
                 date,
                 # a promise broken tonight: the next level goes out at once
                 ignore_interval or partner_id in snapshot.broken,
             )
+            if not cause and currency.compare_amounts(amount_due, 0) <= 0:
+                # the customer's credits cover every invoice reminded
+                cause = "skip_to_reconcile"
             if cause:
                 skipped[cause] += 1
                 partner_reasons[partner_id] = cause
@@ -520,13 +540,34 @@ class AccountDunningRule(models.AbstractModel):
         """The reminders of `run` for the proposals of `_apply`: one per
         customer and channel, listing every invoice that reaches a level that
         day; the tone (level) is the highest one reached. Lines carry the
-        invoice's name and currency too, for the call notes."""
+        invoice's name and currency too, for the call notes. Each reminder
+        keeps the customer's open credits it deducts (`credits`) and claims
+        the net amount (`_get_claim`)."""
         vals_list = []
         levels = snapshot.levels
         invoices = {invoice.id: invoice for invoice in snapshot.invoices}
         for proposal in proposals:
             partner_id = proposal["partner_id"]
             targets = proposal["targets"]
+            # what the reminder claims, net of the credits it lists: computed
+            # here from the invoices it lists (the wizard's user may have left
+            # some out), the same rule as the night's
+            credits = snapshot.credits.get(partner_id, [])
+            _claims, amount_due = self.env["account.dunning.claim"]._get_claim(
+                [
+                    (
+                        invoices[move_id].currency_id,
+                        invoices[move_id].amount_residual,
+                        invoices[move_id].amount_residual_signed,
+                    )
+                    for move_id in targets
+                ],
+                [
+                    (credit.currency_id, credit.amount, credit.amount_company)
+                    for credit in credits
+                ],
+                run.company_id.currency_id,
+            )
             level = max(
                 (levels[level_id] for level_id in targets.values()),
                 key=lambda lv: (lv.delay, lv.sequence),
@@ -560,8 +601,9 @@ class AccountDunningRule(models.AbstractModel):
                         "channel": channel,
                         "user_id": snapshot.get_responsible_id(partner_id),
                         "run_id": run.id,
-                        "amount_due": proposal["amount_due"],
+                        "amount_due": amount_due,
                         "line_ids": lines,
+                        "credits": credits,
                     }
                 )
         return vals_list

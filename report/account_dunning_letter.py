@@ -3,7 +3,6 @@ import logging
 import re
 import subprocess
 from collections import defaultdict
-from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -65,11 +64,18 @@ class ReportDunningLetter(models.AbstractModel):
 
     @api.model
     def _get_letters_values(self, actions):
+        """What each letter says. Amounts are given per currency, each in its
+        own (`account.dunning.claim._get_action_claims`): the invoices listed,
+        less the customer's credits kept with the reminder, plus the penalties
+        of each invoice in its currency; the net principal is the reminder's
+        `amount_due` when everything is in the company currency."""
         penalties = {}
         for date, dated in actions.grouped("date").items():
             moves = dated.line_ids.move_id
             penalties[date] = moves._get_dunning_penalties(on_date=date)
         history = self._get_history(actions)
+        broken_promises = self._get_broken_promises(actions)
+        claims = self.env["account.dunning.claim"]._get_action_claims(actions)
         values = {}
         for action in actions:
             partner = action.partner_id
@@ -77,7 +83,6 @@ class ReportDunningLetter(models.AbstractModel):
             category = partner.dunning_debtor_category or "b2b"
             level = action.level_id
             lines = []
-            interest_total = fee_total = 0.0
             with_penalties = level.apply_penalties
             for line in action.line_ids:
                 move = line.move_id
@@ -86,21 +91,35 @@ class ReportDunningLetter(models.AbstractModel):
                 fee = move_penalty.get("fixed_fee", 0.0) if with_penalties else 0.0
                 if category == "b2c":
                     fee = 0.0  # never a recovery fee for a private person
-                interest_total += interest
-                fee_total += fee
                 lines.append(
                     {
                         "line": line,
                         "move": move,
+                        "currency": line.currency_id,
                         "paid": line.amount_total - line.amount_residual,
                         "interest": interest,
                         "fee": fee,
                         "periods": move_penalty.get("periods", []),
                     }
                 )
-            principal = sum(line.amount_residual for line in action.line_ids)
-            currency = action.line_ids[:1].currency_id or action.currency_id
-            total_claimed = principal + interest_total + fee_total
+            totals = []
+            for claim in claims[action.id]:
+                currency = claim["currency"]
+                items = [item for item in lines if item["currency"] == currency]
+                interest_total = currency.round(sum(i["interest"] for i in items))
+                fee_total = currency.round(sum(i["fee"] for i in items))
+                total_claimed = currency.round(
+                    claim["net"] + interest_total + fee_total
+                )
+                totals.append(
+                    dict(
+                        claim,
+                        interest_total=interest_total,
+                        fee_total=fee_total,
+                        total_claimed=total_claimed,
+                        total_in_words=amount_in_words(total_claimed, currency, lang),
+                    )
+                )
             deadline_days = level.payment_deadline_days
             if category == "b2c":
                 deadline_days = max(deadline_days, B2C_MIN_DEADLINE_DAYS)
@@ -109,23 +128,19 @@ class ReportDunningLetter(models.AbstractModel):
                 "tone": level._get_letter_tone(),
                 "category": category,
                 "lines": lines,
-                "currency": currency,
-                "principal": principal,
-                "interest_total": interest_total,
-                "fee_total": fee_total,
-                "total_claimed": total_claimed,
-                "total_in_words": amount_in_words(total_claimed, currency, lang),
+                # one per currency, the company's first; those with invoices
+                # carry the claim, the others only a credit in the customer's
+                # favour
+                "totals": totals,
+                "claimed": [total for total in totals if total["principal"]],
+                "credits": [
+                    dict(item, currency=total["currency"])
+                    for total in totals
+                    for item in total["credit_items"]
+                ],
                 "deadline_days": deadline_days,
                 "history": history.get(action.id, []),
-                "promise_dates": sorted(
-                    {
-                        move.dunning_promise_date
-                        for move in action.line_ids.move_id
-                        if move.dunning_promise_date
-                        and move.dunning_promise_date
-                        <= action.date + timedelta(days=31)
-                    }
-                ),
+                "broken_promises": broken_promises.get(action.id, []),
                 "bank": action.company_id.partner_id.bank_ids[:1],
                 "payment_refs": [
                     ref
@@ -138,6 +153,45 @@ class ReportDunningLetter(models.AbstractModel):
                 "reference": action._get_letter_reference(),
             }
         return values
+
+    @api.model
+    def _get_broken_promises(self, actions):
+        """{reminder id: [promise]}: the promises of payment on the reminder's
+        invoices found broken on or before its date, oldest first, each once.
+        The night closes a broken promise before it escalates (the invoice's
+        promised date then only holds open promises), so the letter reads the
+        promises themselves."""
+        moves = actions.line_ids.move_id
+        if not moves:
+            return {}
+        promises = (
+            self.env["account.dunning.promise"]
+            .sudo()
+            .search(
+                [
+                    ("move_ids", "in", moves.ids),
+                    ("state", "=", "broken"),
+                    ("closed_date", "<=", max(actions.mapped("date"))),
+                ],
+                order="date, id",
+            )
+        )
+        result = {}
+        for action in actions:
+            action_moves = action.line_ids.move_id
+            result[action.id] = [
+                {
+                    "date": promise.date,
+                    "amount": promise.amount,
+                    "currency": promise.currency_id,
+                    "made": promise.action_id.date
+                    or (promise.create_date and promise.create_date.date()),
+                }
+                for promise in promises
+                if promise.move_ids & action_moves
+                and promise.closed_date <= action.date
+            ]
+        return result
 
     @api.model
     def _get_history(self, actions):

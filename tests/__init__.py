@@ -30,3 +30,4 @@ from . import test_rule_one_source
 from . import test_schedule_checks
 from . import test_work_queue
 from . import test_rate_table_staleness
+from . import test_letter_claims

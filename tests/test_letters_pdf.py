@@ -1,6 +1,8 @@
+import re
 from datetime import date, timedelta
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.base.models.ir_actions_report import IrActionsReport
@@ -91,6 +93,60 @@ class TestLettersPdf(DunningCommon, HttpCase):
                 lambda m: attachment in m.attachment_ids
             )
             self.assertTrue(message, f"letter posted on {record}")
+
+    def test_formal_notice_pdf_nets_credits_per_currency(self):
+        """Issue 14, items 3 and 4 on paper: the credit note is listed and
+        deducted, each currency has its own total in figures and in words."""
+        usd = self.setup_other_currency(
+            "USD", rates=[("2026-01-01", 1.25), ("2026-03-03", 1.10)]
+        )
+        customer = self._create_customer("Ébénisterie Roux", lang="fr_FR")
+        invoice = self._create_invoice(customer, self.due, amount=1200.0)
+        invoice_usd = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "currency_id": usd.id,
+                "invoice_date": self.due,
+                "invoice_date_due": self.due,
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Prestation", "price_unit": 500.0, "tax_ids": []}
+                    )
+                ],
+            }
+        )
+        invoice_usd.action_post()
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": customer.id,
+                "invoice_date": date(2026, 3, 10),
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Avoir", "price_unit": 200.0, "tax_ids": []}
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        self._set_level(invoice | invoice_usd, self.level_last_call)
+        run = self.env["account.dunning.run"].create(
+            {"company_id": self.company.id, "date": self.due + timedelta(days=35)}
+        )
+        run.action_run()
+        notice = run.action_ids.filtered(lambda a: a.partner_id == customer)
+        notice.action_validate()
+        notice.action_print_letters()
+        text = re.sub(r"\s+", " ", pdf_text(notice.letter_attachment_id.raw))
+        self.assertIn(refund.name, text)
+        # EUR: 1,200.00 less 200.00 = 1,000.00, + 13.98 interest + 40.00
+        # USD: 500.00 + 5.83 interest + 44.00 (40 € on 3 March)
+        self.assertIn("mille cinquante-trois euros", text)
+        self.assertIn("cinq cent quarante-neuf dollars", text)
+        self.assertIn("44,00", text)
+        self.assertNotIn("1 753", text, "no sum across currencies")
 
     def test_batch_of_letters_is_one_pdf_with_one_letter_per_customer(self):
         customers = [

@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools import html2plaintext
 
 from .common import DunningCommon
 
@@ -117,6 +118,27 @@ class TestPromises(DunningCommon):
         self.assertTrue(self.customer.dunning_promise_broken)
         self.assertIn("Promise broken", self.customer.dunning_status)
         self.assertEqual(self.customer.dunning_risk, "watch")
+
+    def test_formal_notice_quotes_the_broken_promise(self):
+        """Issue 14, item 6: the night closes the broken promise before the
+        formal notice goes out; the notice still quotes it (DOMAIN.md 3.2)."""
+        self._set_level(self.invoice, self.level_last_call, day=self._d("2026-03-20"))
+        promise = self._promise(promise_amount=600.0)
+        run = self._run_cron("2026-03-31")
+        self.assertEqual(promise.state, "broken")
+        notice = run.action_ids.filtered(lambda a: a.channel == "letter")
+        self.assertTrue(notice.is_formal_notice)
+        notice.action_validate()
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "account_dunning.action_report_dunning_letter", notice.ids
+        )[0]
+        text = " ".join(html2plaintext(html.decode()).split())
+        # made on the call of 21 March, for 600.00 by 27 March
+        self.assertIn("03/21/2026", text)
+        self.assertIn("600.00", text)
+        self.assertIn("03/27/2026", text)
+        self.assertIn("You promised us on 03/21/2026 a payment of", text)
+        self.assertIn("we have not received it", text)
 
     def test_broken_promise_ignores_interval(self):
         """A reminder on another invoice two days before does not delay the next
