@@ -34,7 +34,9 @@ class AccountDunningActionCredit(models.Model):
     date = fields.Date()
     currency_id = fields.Many2one("res.currency", required=True)
     amount = fields.Monetary(help="What was left of the credit, in its currency.")
-    company_currency_id = fields.Many2one(related="action_id.currency_id")
+    company_currency_id = fields.Many2one(
+        related="action_id.currency_id", string="Company currency"
+    )
     amount_company = fields.Monetary(
         string="Amount in company currency", currency_field="company_currency_id"
     )
