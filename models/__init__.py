@@ -21,6 +21,8 @@ from . import res_config_settings
 from . import res_partner
 from . import mail_template
 from . import mail_activity
+from . import mail_mail
+from . import sms_sms
 
 # last: its SQL view reads the columns the models above add
 from . import account_dunning_queue

@@ -16,17 +16,24 @@ CHANNELS = [
 STATES = [
     ("draft", "To confirm"),
     ("queued", "Queued"),
+    ("sending", "Sending"),
     ("to_send", "To print"),
     ("done", "Done"),
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
 ]
 # States in which a reminder counts: it was sent, or is waiting to be printed.
+# An email or SMS counts once Odoo's mail or SMS queue says the server took it
+# (`done`), not while it waits in that queue (`sending`): a reminder that never
+# left must not move its invoices up, nor the next level be built on it.
 VALIDATED_STATES = ("to_send", "done")
-# States in which a reminder holds its (invoice, level, channel) slot.
-ACTIVE_STATES = ("draft", "queued", "to_send", "done")
+# States in which a reminder holds its (invoice, level, channel) slot: an email
+# on its way (`sending`) holds it, so that the next night does not send the
+# same level again while the first one waits for the mail server.
+ACTIVE_STATES = ("draft", "queued", "sending", "to_send", "done")
 # State of a reminder once validated, by channel: emails and SMS wait to be
-# composed (`_deliver`), letters to be printed, calls are scheduled at once.
+# composed (`_deliver`), then for the server's answer (`sending`, see
+# `account.dunning.send`), letters to be printed, calls are scheduled at once.
 VALIDATED_STATE_BY_CHANNEL = {
     "email": "queued",
     "sms": "queued",
@@ -148,11 +155,26 @@ class AccountDunningAction(models.Model):
     error_message = fields.Text(readonly=True)
     validated_date = fields.Datetime(readonly=True, copy=False)
     validated_by_id = fields.Many2one("res.users", readonly=True, copy=False)
-    mail_id = fields.Many2one("mail.mail", readonly=True, copy=False)
+    mail_id = fields.Many2one(
+        "mail.mail", readonly=True, copy=False, index="btree_not_null"
+    )
     activity_id = fields.Many2one(
         "mail.activity", readonly=True, copy=False, ondelete="set null"
     )
-    sms_id = fields.Many2one("sms.sms", readonly=True, copy=False, ondelete="set null")
+    sms_id = fields.Many2one(
+        "sms.sms",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        index="btree_not_null",
+    )
+    bounced_emails = fields.Char(
+        string="Bounced addresses",
+        readonly=True,
+        copy=False,
+        help="Recipients' addresses whose mail server sent the reminder email "
+        "back. The reminder fails once every recipient's address bounced.",
+    )
     letter_attachment_id = fields.Many2one(
         "ir.attachment", readonly=True, copy=False, ondelete="set null"
     )
@@ -208,6 +230,23 @@ class AccountDunningAction(models.Model):
                     "cannot be deleted; cancel it instead."
                 )
             )
+        if any(action.state == "sending" for action in self):
+            raise UserError(
+                _(
+                    "This reminder's email or SMS is on its way to the customer: "
+                    "cancel the reminder instead of deleting it."
+                )
+            )
+
+    # ------------------------------------------------------------
+    # MAIL THREAD
+    # ------------------------------------------------------------
+
+    def _message_receive_bounce(self, email, partner):
+        """The customer's mail server sent a reminder email back: the reminder
+        did not reach that recipient (`account.dunning.send`)."""
+        super()._message_receive_bounce(email, partner)
+        self.env["account.dunning.send"]._record_email_bounce(self, email)
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -231,11 +270,19 @@ class AccountDunningAction(models.Model):
         return True
 
     def action_cancel(self):
+        """Cancel reminders not sent yet; an email or SMS still waiting in
+        Odoo's queue is cancelled with its reminder, so that nothing reaches
+        the customer that the history says was cancelled."""
         if any(action.state == "done" for action in self):
             raise UserError(
                 _("A reminder already sent cannot be cancelled; it stays on record.")
             )
+        sending = self.filtered(lambda a: a.state == "sending")
         self.state = "cancelled"
+        sending.mail_id.sudo().filtered(lambda m: m.state == "outgoing").cancel()
+        sending.sms_id.sudo().filtered(
+            lambda s: s.state == "outgoing"
+        ).action_set_canceled()
         return True
 
     def action_retry(self):
@@ -285,7 +332,9 @@ class AccountDunningAction(models.Model):
         """Validate reminders (a user confirming them, the "Relancer" wizard):
         letters wait to be printed, calls become activities, emails and SMS are
         composed at once by `_deliver`. An invoice moves up as soon as its
-        reminder is printed, scheduled or in Odoo's mail queue. (The nightly job
+        letter waits to be printed or its call is scheduled, and once its email
+        or SMS is taken by the server (not when it enters Odoo's queue: see
+        `VALIDATED_STATES`). (The nightly job
         validates its automatic reminders before creating them:
         `_validate_vals`.) `track`: the state changes show in each reminder's
         chatter (a user confirming reminders that were waiting).
@@ -332,17 +381,17 @@ class AccountDunningAction(models.Model):
         return validated | (reachable - validated)._deliver(track)
 
     def _deliver(self, track=False):
-        """Compose queued emails and SMS into Odoo's mail and SMS queues (their
-        invoices move up with them: see account.dunning.move.state); returns
-        the reminders delivered."""
+        """Compose queued emails and SMS into Odoo's mail and SMS queues,
+        where they wait for the server's answer (state `sending`); returns the
+        reminders handed over. They are done, logged in the chatter and their
+        invoices move up once the mail or SMS server took them, or they fail
+        with the server's reason (`account.dunning.send`, delivery outcome)."""
         Send = self.env["account.dunning.send"]
         queued = self.filtered(lambda a: a.state == "queued")
         composers = {"email": Send._compose_emails, "sms": Send._compose_sms}
         for channel, actions in queued.grouped("channel").items():
             composers[channel](actions, track)
-        delivered = queued.filtered(lambda a: a.state == "done")
-        Send._log_in_chatter(delivered)
-        return delivered
+        return queued.filtered(lambda a: a.state == "sending")
 
     @api.model
     def _create_bulk(self, vals_list):

@@ -2,6 +2,8 @@ from odoo import _, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .account_dunning_action import ACTIVE_STATES
+
 
 class AccountDunningQueue(models.Model):
     """The credit controller's work queue: one row per customer with overdue
@@ -29,7 +31,12 @@ class AccountDunningQueue(models.Model):
     last_date = fields.Date(string="Last reminder", readonly=True)
     draft_count = fields.Integer(string="To confirm", readonly=True)
     to_send_count = fields.Integer(string="To print", readonly=True)
-    failed_count = fields.Integer(string="Failed", readonly=True)
+    failed_count = fields.Integer(
+        string="Failed",
+        readonly=True,
+        help="Reminders that failed in the last 7 days (no address, email "
+        "refused or bounced, SMS refused) and that no later reminder covers.",
+    )
     to_do = fields.Boolean(string="To remind today", readonly=True)
     dunning_status = fields.Char(related="partner_id.dunning_status", string="Status")
     dunning_promise_broken = fields.Boolean(related="partner_id.dunning_promise_broken")
@@ -69,8 +76,21 @@ class AccountDunningQueue(models.Model):
                            a.partner_id,
                            COUNT(*) FILTER (WHERE a.state = 'draft') AS draft_count,
                            COUNT(*) FILTER (WHERE a.state = 'to_send') AS to_send_count,
+                           -- failed in the last 7 days (an email may fail
+                           -- days after its night), and not covered since by
+                           -- another reminder of its invoices at that level
                            COUNT(*) FILTER (WHERE a.state = 'failed'
-                               AND a.date >= CURRENT_DATE - 7) AS failed_count,
+                               AND GREATEST(a.date, a.write_date::date)
+                                   >= CURRENT_DATE - 7
+                               AND EXISTS (
+                                   SELECT 1 FROM account_dunning_action_line l
+                                    WHERE l.action_id = a.id AND NOT EXISTS (
+                                       SELECT 1 FROM account_dunning_action_line o
+                                        WHERE o.move_id = l.move_id
+                                          AND o.level_id = l.level_id
+                                          AND o.channel = l.channel
+                                          AND o.state IN %(active)s)))
+                               AS failed_count,
                            MAX(a.date) FILTER (WHERE a.state IN ('to_send', 'done'))
                                AS last_date
                       FROM account_dunning_action a
@@ -105,6 +125,7 @@ class AccountDunningQueue(models.Model):
                 """,
                 table=SQL.identifier(self._table),
                 open=self.env["account.dunning.rule"]._get_open_invoice_sql("m"),
+                active=ACTIVE_STATES,
             )
         )
 

@@ -421,6 +421,9 @@ class AccountDunningRun(models.Model):
             self.env["account.dunning.schedule"]._cron_update_schedules(
                 self.company_id, self.date, self._is_in_part
             )
+            self.env["account.dunning.send"]._check_stale_deliveries(
+                self.company_id, self.worker_count, self.worker
+            )
         self.env.flush_all()
         batch_size = batch_size or self._get_batch_size()
         actions = self.env["account.dunning.action"]

@@ -27,3 +27,4 @@ from . import test_escalation_workers
 from . import test_reminder_email_batch
 from . import test_bulk_writes_match_orm
 from . import test_rule_one_source
+from . import test_delivery_outcome
