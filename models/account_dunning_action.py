@@ -1,11 +1,20 @@
 from collections import defaultdict
 
+import psycopg2
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, mute_logger
 
 from ..lib.formats import DunningFormats
-from ..lib.sql import insert_columns, next_ids, null, update_column, update_records
+from ..lib.sql import (
+    array_literal,
+    insert_columns,
+    next_ids,
+    null,
+    update_column,
+    update_records,
+)
 
 CHANNELS = [
     ("email", "Email"),
@@ -42,6 +51,8 @@ VALIDATED_STATE_BY_CHANNEL = {
 }
 # Fields of account.move that read the reminders history.
 DUNNING_STATE_FIELDS = ("dunning_level_id", "dunning_last_date", "dunning_count")
+# The unique index: one invoice reaches one level through one channel once.
+LINE_ONCE_INDEX = "account_dunning_action_line_once"
 
 
 # Columns written by `_create_bulk`, with their PostgreSQL types.
@@ -67,6 +78,14 @@ LINE_BULK_COLUMNS = [
     ("amount_total", "numeric"),
     ("amount_residual", "numeric"),
 ]
+
+
+class DunningReminderTaken(UserError):
+    """Reminders that would remind an invoice at a level through a channel a
+    second time (unique index `LINE_ONCE_INDEX`): another user or the nightly
+    job reminded it between the moment the rule was read and the INSERT. A
+    user reads why; the nightly job leaves the batch to its next call, which
+    sees the other reminder and skips those invoices."""
 
 
 class AccountDunningAction(models.Model):
@@ -286,10 +305,91 @@ class AccountDunningAction(models.Model):
         return True
 
     def action_retry(self):
-        """Put failed reminders back in the queue once the customer is fixed."""
+        """Put failed reminders back in the queue once the customer is fixed.
+
+        A failed reminder holds none of its invoices, so the next night may
+        have reminded them at the same level since. Nothing is sent twice: a
+        failed reminder whose invoices all were reminded at its level through
+        its channel since is cancelled, and a notification names the reminder
+        that covers it (what the credit controller came to do is done, and
+        the history keeps both). When only some of its invoices were, nothing
+        changes and a message names the reminders that cover them: the user
+        cancels this one and reminds the others with "Remind" (a reminder is
+        evidence, it is not cut in two).
+        """
         failed = self.filtered(lambda a: a.state == "failed")
-        failed.write({"state": "draft", "error_message": False})
-        return True
+        coverage = failed._get_coverage()
+        covered = failed.browse()
+        for action in failed:
+            covering = coverage[action]
+            if not covering:
+                continue
+            if len(covering) < len(action.line_ids):
+                raise UserError(
+                    _(
+                        "Nothing was retried: some invoices of the reminder "
+                        "%(reminder)s were reminded at the same level since — "
+                        "%(covered)s. Cancel this failed reminder, then remind "
+                        "its other invoices (%(others)s) with “Remind”.",
+                        reminder=action.display_name,
+                        covered="; ".join(
+                            _(
+                                "%(invoice)s by %(covering)s",
+                                invoice=line.move_id.name,
+                                covering=other.display_name,
+                            )
+                            for line, other in covering.items()
+                        ),
+                        others=", ".join(
+                            action.line_ids.filtered(
+                                lambda line, covering=covering: line not in covering
+                            ).move_id.mapped("name")
+                        ),
+                    )
+                )
+            covered |= action
+        retried = failed - covered
+        covered.write({"state": "cancelled"})
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                retried.write({"state": "draft", "error_message": False})
+        except psycopg2.errors.UniqueViolation as error:
+            if error.diag.constraint_name != LINE_ONCE_INDEX:
+                raise
+            raise UserError(
+                _(
+                    "Several of these failed reminders are for the same invoices "
+                    "at the same level: retry only one of them and cancel the "
+                    "others."
+                )
+            ) from None
+        if not covered:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Already reminded"),
+                "message": "\n".join(
+                    _(
+                        "%(reminder)s: its invoices were reminded at the same "
+                        "level since, by %(covering)s. It is cancelled; nothing "
+                        "is sent twice.",
+                        reminder=action.display_name,
+                        covering=", ".join(
+                            dict.fromkeys(
+                                other.display_name
+                                for other in coverage[action].values()
+                            )
+                        ),
+                    )
+                    for action in covered
+                ),
+                "type": "info",
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_mark_printed(self):
         letters = self.filtered(lambda a: a.state == "to_send")
@@ -406,11 +506,29 @@ class AccountDunningAction(models.Model):
         """
         if not vals_list:
             return self.browse()
+        self.flush_model()
+        self.env["account.dunning.action.line"].flush_model()
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint(flush=False):
+                ids = self._insert_bulk(vals_list)
+        except psycopg2.errors.UniqueViolation as error:
+            if error.diag.constraint_name != LINE_ONCE_INDEX:
+                raise
+            raise DunningReminderTaken(self._get_taken_message(vals_list)) from None
+        # the inverse one2manys of records already in cache would miss the new
+        # rows, and the invoices' reminder state follows the lines
+        self.env["account.dunning.run"].invalidate_model(["action_ids"])
+        self.env["account.move"].invalidate_model(
+            ["dunning_action_line_ids", *DUNNING_STATE_FIELDS]
+        )
+        return self.browse(ids)
+
+    @api.model
+    def _insert_bulk(self, vals_list):
+        """The three INSERTs of `_create_bulk`; returns the new ids."""
         cr = self.env.cr
         now = cr.now()
         uid = self.env.uid
-        self.flush_model()
-        self.env["account.dunning.action.line"].flush_model()
         ids = next_ids(cr, self._table, len(vals_list))
         insert_columns(
             cr,
@@ -461,13 +579,56 @@ class AccountDunningAction(models.Model):
                 },
             },
         )
-        # the inverse one2manys of records already in cache would miss the new
-        # rows, and the invoices' reminder state follows the lines
-        self.env["account.dunning.run"].invalidate_model(["action_ids"])
-        self.env["account.move"].invalidate_model(
-            ["dunning_action_line_ids", *DUNNING_STATE_FIELDS]
+        return ids
+
+    @api.model
+    def _get_taken_message(self, vals_list):
+        """Why reminders could not be created: an invoice of theirs already
+        has a reminder at the same level through the same channel (another
+        user, or the nightly job, reminded it between the moment the rule was
+        read and now). Names the reminders when this transaction can see them
+        (a transaction that committed meanwhile is not visible to this one)."""
+        slots = {
+            (line["move_id"], line["level_id"], vals["channel"])
+            for vals in vals_list
+            for line in vals.get("line_ids") or ()
+        }
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT o.move_id, o.action_id
+                  FROM account_dunning_action_line o
+                  JOIN unnest(%s::int4[], %s::int4[], %s::varchar[])
+                           AS v(move_id, level_id, channel)
+                    ON o.move_id = v.move_id AND o.level_id = v.level_id
+                   AND o.channel = v.channel
+                 WHERE o.state IN %s
+              ORDER BY o.move_id
+                """,
+                array_literal([slot[0] for slot in slots], "int4"),
+                array_literal([slot[1] for slot in slots], "int4"),
+                array_literal([slot[2] for slot in slots]),
+                ACTIVE_STATES,
+            )
         )
-        return self.browse(ids)
+        Move = self.env["account.move"]
+        taken = [
+            _(
+                "%(invoice)s by %(reminder)s",
+                invoice=Move.browse(move_id).name,
+                reminder=self.browse(action_id).display_name,
+            )
+            for move_id, action_id in self.env.cr.fetchall()
+        ]
+        if not taken:
+            taken = Move.browse({slot[0] for slot in slots}).mapped("name")
+        return _(
+            "Nothing was created: another user or the nightly job reminded these "
+            "invoices at the same level, through the same channel, a moment ago "
+            "(%(invoices)s). Nothing is sent twice: open “Remind” again to see "
+            "what is left to remind.",
+            invoices="; ".join(taken[:20]) + ("…" if len(taken) > 20 else ""),
+        )
 
     def _copy_state_to_lines(self, state):
         """The lines carry their reminder's state (the unique index on invoice ×
@@ -488,6 +649,37 @@ class AccountDunningAction(models.Model):
         )
         lines.invalidate_model(["state"])
         self.env["account.move"].invalidate_model(list(DUNNING_STATE_FIELDS))
+
+    def _get_coverage(self):
+        """{reminder: {its line: the reminder holding that line's slot}}: the
+        invoices of the reminders that another reminder (to confirm, on its
+        way, to print or sent) covers at the same level through the same
+        channel, read in one query."""
+        coverage = {action: {} for action in self}
+        if not self:
+            return coverage
+        Line = self.env["account.dunning.action.line"]
+        Line.flush_model(["action_id", "move_id", "level_id", "channel", "state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.id, o.action_id
+                  FROM account_dunning_action_line l
+                  JOIN account_dunning_action_line o
+                    ON o.move_id = l.move_id AND o.level_id = l.level_id
+                   AND o.channel = l.channel AND o.action_id != l.action_id
+                   AND o.state IN %s
+                 WHERE l.action_id = ANY(%s)
+              ORDER BY l.id
+                """,
+                ACTIVE_STATES,
+                self.ids,
+            )
+        )
+        for line_id, action_id in self.env.cr.fetchall():
+            line = Line.browse(line_id)
+            coverage[line.action_id][line] = self.browse(action_id)
+        return coverage
 
     def _set_state(self, state, track=False, **vals):
         """Move the reminders to `state` (with other plain `vals`).

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .account_dunning_action import ACTIVE_STATES, CHANNELS, STATES
+from .account_dunning_action import ACTIVE_STATES, CHANNELS, LINE_ONCE_INDEX, STATES
 
 
 class AccountDunningActionLine(models.Model):
@@ -57,19 +57,19 @@ class AccountDunningActionLine(models.Model):
         # wizard and concurrent workers all rely on this). An index of an older
         # version, without every active state, is rebuilt.
         self.env.cr.execute(
-            "SELECT indexdef FROM pg_indexes"
-            " WHERE indexname = 'account_dunning_action_line_once'"
+            SQL("SELECT indexdef FROM pg_indexes WHERE indexname = %s", LINE_ONCE_INDEX)
         )
         row = self.env.cr.fetchone()
         if row and any(f"'{state}'" not in row[0] for state in ACTIVE_STATES):
-            self.env.cr.execute("DROP INDEX account_dunning_action_line_once")
+            self.env.cr.execute(SQL("DROP INDEX %s", SQL.identifier(LINE_ONCE_INDEX)))
         self.env.cr.execute(
             SQL(
                 """
-                CREATE UNIQUE INDEX IF NOT EXISTS account_dunning_action_line_once
+                CREATE UNIQUE INDEX IF NOT EXISTS %s
                     ON account_dunning_action_line (move_id, level_id, channel)
                  WHERE state IN %s
                 """,
+                SQL.identifier(LINE_ONCE_INDEX),
                 ACTIVE_STATES,
             )
         )

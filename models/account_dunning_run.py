@@ -16,7 +16,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, mute_logger
 
 from ..lib.snapshot import DunningSnapshot
-from .account_dunning_action import VALIDATED_STATES
+from .account_dunning_action import VALIDATED_STATES, DunningReminderTaken
 
 _logger = logging.getLogger(__name__)
 
@@ -207,13 +207,27 @@ class AccountDunningRun(models.Model):
         for _company, runs in pending.grouped("company_id").items():
             for run in runs._sorted_for_this_worker():
                 if run._acquire_lock():
-                    run.with_company(run.company_id)._process_batch(batch_size)
+                    run._process_batch_or_leave_it(batch_size)
                     break
                 busy |= run
         remaining = sum(run._count_remaining() for run in pending - busy)
         done = sum(pending.mapped("partner_count"))
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return True
+
+    def _process_batch_or_leave_it(self, batch_size):
+        """One batch of the nightly job. When a user reminded some of its
+        invoices at the same level while it ran (`DunningReminderTaken`), the
+        batch is undone and left to the next call, whose snapshot sees that
+        reminder and skips those invoices: nothing is sent twice, and no
+        database error reaches the scheduler's log."""
+        try:
+            with self.env.cr.savepoint():
+                self.with_company(self.company_id)._process_batch(batch_size)
+        except DunningReminderTaken as error:
+            _logger.info(
+                "Dunning run %s: batch left to the next call (%s)", self.id, error
+            )
 
     @api.model
     def _get_nightly_runs(self, company):
