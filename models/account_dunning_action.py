@@ -4,6 +4,7 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv.expression import normalize_domain
 from odoo.tools import SQL, format_date, mute_logger
 
 from ..lib.formats import DunningFormats
@@ -194,6 +195,15 @@ class AccountDunningAction(models.Model):
         help="Recipients' addresses whose mail server sent the reminder email "
         "back. The reminder fails once every recipient's address bounced.",
     )
+    unreachable_reason = fields.Text(
+        string="Cannot be sent",
+        compute="_compute_unreachable_reason",
+        search="_search_unreachable_reason",
+        help="Why this reminder, waiting for a confirmation, would fail if it "
+        "were confirmed now (no email, no mobile, no phone number or no "
+        "complete postal address): complete the customer or its recipients "
+        "first.",
+    )
     letter_attachment_id = fields.Many2one(
         "ir.attachment", readonly=True, copy=False, ondelete="set null"
     )
@@ -218,6 +228,42 @@ class AccountDunningAction(models.Model):
 
     def _search_move_ids(self, operator, value):
         return [("line_ids.move_id", operator, value)]
+
+    @api.depends(
+        "state",
+        "channel",
+        "partner_id.street",
+        "partner_id.city",
+        "partner_id.zip",
+        "partner_id.phone",
+        "partner_id.mobile",
+        "contact_ids.email",
+        "contact_ids.phone",
+        "contact_ids.mobile",
+        "contact_ids.phone_sanitized",
+    )
+    def _compute_unreachable_reason(self):
+        """The engine's rule (`account.dunning.rule`), read when the reminder
+        is shown rather than stored when it is created: the night creates
+        reminders by the thousand without reading their customers again, and
+        the flag clears as soon as the customer is completed. The customers
+        and recipients of a list are read at once (prefetch)."""
+        Rule = self.env["account.dunning.rule"]
+        for action in self:
+            action.unreachable_reason = (
+                action.state == "draft"
+                and Rule._get_unreachable_reason(
+                    action.channel, action.partner_id, action.contact_ids
+                )
+            ) or False
+
+    def _search_unreachable_reason(self, operator, value):
+        if operator not in ("=", "!=") or value not in (False, None, ""):
+            raise UserError(_("Only “is set” and “is not set” can be searched."))
+        domain = [("state", "=", "draft")] + self.env[
+            "account.dunning.rule"
+        ]._get_unreachable_domain()
+        return domain if operator == "!=" else ["!", *normalize_domain(domain)]
 
     @api.depends("partner_id", "level_id", "date", "channel")
     def _compute_display_name(self):

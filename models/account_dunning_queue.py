@@ -4,6 +4,9 @@ from odoo.tools import SQL
 
 from .account_dunning_action import ACTIVE_STATES
 
+# A row's id: its company's id times this, plus its customer's id.
+ROW_ID_FACTOR = 1000000000
+
 
 class AccountDunningQueue(models.Model):
     """The credit controller's work queue: one row per customer with overdue
@@ -36,6 +39,14 @@ class AccountDunningQueue(models.Model):
         readonly=True,
         help="Reminders that failed in the last 7 days (no address, email "
         "refused or bounced, SMS refused) and that no later reminder covers.",
+    )
+    unreachable_count = fields.Integer(
+        string="Cannot be sent",
+        compute="_compute_unreachable_count",
+        search="_search_unreachable_count",
+        help="Reminders to confirm that would fail as the customer stands (no "
+        "email, mobile, phone number or complete postal address): complete "
+        "the customer before confirming them.",
     )
     to_do = fields.Boolean(string="To remind today", readonly=True)
     dunning_status = fields.Char(related="partner_id.dunning_status", string="Status")
@@ -96,7 +107,7 @@ class AccountDunningQueue(models.Model):
                       FROM account_dunning_action a
                   GROUP BY a.company_id, a.partner_id
                 )
-                SELECT inv.company_id::bigint * 1000000000 + inv.partner_id AS id,
+                SELECT inv.company_id::bigint * %(factor)s + inv.partner_id AS id,
                        inv.company_id,
                        inv.partner_id,
                        COALESCE(
@@ -126,8 +137,43 @@ class AccountDunningQueue(models.Model):
                 table=SQL.identifier(self._table),
                 open=self.env["account.dunning.rule"]._get_open_invoice_sql("m"),
                 active=ACTIVE_STATES,
+                factor=ROW_ID_FACTOR,
             )
         )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    def _read_unreachable_counts(self, partners=None, companies=None):
+        """{(customer id, company id): reminders to confirm that cannot be
+        sent}, one query (the rule's domain, `account.dunning.rule`)."""
+        domain = [("unreachable_reason", "!=", False)]
+        if partners is not None:
+            domain += [
+                ("partner_id", "in", partners.ids),
+                ("company_id", "in", companies.ids),
+            ]
+        groups = self.env["account.dunning.action"]._read_group(
+            domain, ["partner_id", "company_id"], ["__count"]
+        )
+        return {(partner.id, company.id): count for partner, company, count in groups}
+
+    def _compute_unreachable_count(self):
+        counts = self._read_unreachable_counts(self.partner_id, self.company_id)
+        for row in self:
+            row.unreachable_count = counts.get(
+                (row.partner_id.id, row.company_id.id), 0
+            )
+
+    def _search_unreachable_count(self, operator, value):
+        if operator not in (">", "!=", "=") or value != 0:
+            raise UserError(_("Only “is set” and “is not set” can be searched."))
+        ids = [
+            company_id * ROW_ID_FACTOR + partner_id
+            for partner_id, company_id in self._read_unreachable_counts()
+        ]
+        return [("id", "not in" if operator == "=" else "in", ids)]
 
     # ------------------------------------------------------------
     # ACTION METHODS

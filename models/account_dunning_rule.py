@@ -2,6 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, models
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..lib.snapshot import Level, Policy
@@ -305,6 +306,36 @@ class AccountDunningRule(models.AbstractModel):
         ):
             return _("No complete postal address for this customer.")
         return None
+
+    @api.model
+    def _get_unreachable_domain(self):
+        """`_get_unreachable_reason` as a domain on reminders (their channel,
+        customer `partner_id` and recipients `contact_ids`): the reminders
+        that cannot reach their customer, for searching and counting them."""
+        phone = ["|", ("phone", "!=", False), ("mobile", "!=", False)]
+        mobile = ["|", ("phone_sanitized", "!=", False), ("mobile", "!=", False)]
+        by_channel = {
+            "email": [("contact_ids", "not any", [("email", "!=", False)])],
+            "sms": [("contact_ids", "not any", mobile)],
+            "call": [
+                ("contact_ids", "not any", phone),
+                ("partner_id.phone", "=", False),
+                ("partner_id.mobile", "=", False),
+            ],
+            "letter": [
+                "|",
+                "|",
+                ("partner_id.street", "=", False),
+                ("partner_id.city", "=", False),
+                ("partner_id.zip", "=", False),
+            ],
+        }
+        return expression.OR(
+            [
+                expression.AND([[("channel", "=", channel)], domain])
+                for channel, domain in by_channel.items()
+            ]
+        )
 
     # ------------------------------------------------------------
     # THE RULE

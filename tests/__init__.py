@@ -29,3 +29,4 @@ from . import test_bulk_writes_match_orm
 from . import test_rule_one_source
 from . import test_delivery_outcome
 from . import test_plain_errors
+from . import test_unreachable_flag
