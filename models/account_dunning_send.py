@@ -43,6 +43,9 @@ class AccountDunningSend(models.AbstractModel):
         (`mail.template._dunning_queue_mail_batch`). When a batch fails, the
         reminders that break it are found and fail alone."""
         for level, level_actions in actions.grouped("level_id").items():
+            if not level.mail_template_id:
+                self._fail_without_template(level_actions, "email", track)
+                continue
             mail_by_action, errors = self._queue_emails_isolating_failures(
                 level_actions, level.mail_template_id
             )
@@ -184,6 +187,9 @@ class AccountDunningSend(models.AbstractModel):
         vals_list = []
         ordered = actions.browse()
         for level, level_actions in actions.grouped("level_id").items():
+            if not level.sms_template_id:
+                self._fail_without_template(level_actions, "sms", track)
+                continue
             bodies = level.sms_template_id._render_field("body", level_actions.ids)
             for action in level_actions:
                 contact = action._get_sms_contact()
@@ -201,6 +207,25 @@ class AccountDunningSend(models.AbstractModel):
         # done once the SMS provider takes them (`_record_sms_outcomes`)
         ordered._set_state("sending", track)
         self._trigger_cron("sms.ir_cron_sms_scheduler_action")
+
+    @api.model
+    def _fail_without_template(self, actions, channel, track=False):
+        """A user chose a channel its level has no template for (the "Remind"
+        wizard lets any channel be ticked): its reminders fail and say so."""
+        level = actions.level_id[:1]
+        if channel == "email":
+            message = self.env._(
+                "The level “%(level)s” has no email template: choose one on the "
+                "level, then retry.",
+                level=level.name or "",
+            )
+        else:
+            message = self.env._(
+                "The level “%(level)s” has no SMS template: choose one on the "
+                "level, then retry.",
+                level=level.name or "",
+            )
+        actions._set_state("failed", track, error_message=message)
 
     @api.model
     def _trigger_cron(self, xmlid):

@@ -165,3 +165,21 @@ class TestPlainErrors(DunningCommon):
         result = row.action_validate_drafts()
         self.assertEqual(result["params"]["type"], "warning")
         self.assertEqual(notice.state, "to_send")
+
+    def test_channel_without_template_fails_plainly(self):
+        """ "Relancer" lets a user tick SMS on a level that has no SMS
+        template: that reminder fails and says why, the email goes."""
+        self.assertFalse(self.level_first.sms_template_id)
+        form = Form(
+            self.env["account.dunning.wizard"].with_context(
+                active_model="account.move", active_ids=self.invoice.ids
+            )
+        )
+        with form.line_ids.edit(0) as line:
+            self.assertEqual(line.level_id, self.level_first)
+            line.send_sms = True
+        form.save().action_confirm()
+        sms = self._actions(channel="sms")
+        self.assertEqual(sms.state, "failed")
+        self.assertIn("has no SMS template", sms.error_message)
+        self.assertEqual(self._actions(channel="email").state, "sending")
