@@ -191,7 +191,8 @@ class AccountDunningRule(models.AbstractModel):
             "skip_disputed": _("in dispute"),
             "skip_promise": _("covered by a promise of payment"),
             "skip_pending": _(
-                "already reminded at this level, or a reminder awaits confirmation"
+                "already reminded at this level, or a reminder awaits confirmation "
+                "or is being sent"
             ),
             "skip_schedule": _("in an active payment schedule"),
             "skip_blocked": _("This customer is blocked: no reminders."),

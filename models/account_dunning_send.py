@@ -344,6 +344,8 @@ class AccountDunningSend(models.AbstractModel):
                 for contact in action.contact_ids
                 if contact.email
             }
+            if email not in recipients:
+                continue  # not the reminder email (a chatter notification)
             vals = {"bounced_emails": ",".join(sorted(bounced))}
             if not recipients <= bounced:
                 update_records(action, vals)
