@@ -26,7 +26,7 @@ CHANNELS = [
 STATES = [
     ("draft", "To confirm"),
     ("queued", "Queued"),
-    ("sending", "Sending"),
+    ("sending", "Being sent"),
     ("to_send", "To print"),
     ("done", "Done"),
     ("failed", "Failed"),
