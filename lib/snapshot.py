@@ -72,7 +72,7 @@ class DunningSnapshot:
             self.company,
         )
         # (invoice, level) pairs already reminded or waiting for confirmation
-        self.taken = self.rule._fetch_taken_slots(
+        self.taken = self.env["account.dunning.action.line"]._fetch_taken_slots(
             [invoice.id for invoice in self.invoices]
         )
         self.balances = self._read_balances()

@@ -126,3 +126,113 @@ def update_column(records, fname, values, sql_type="int4"):
         )
     )
     records.invalidate_recordset([fname])
+
+
+# Columns of the reminders written by `insert_reminders`, with their types.
+ACTION_BULK_COLUMNS = [
+    ("company_id", "int4"),
+    ("partner_id", "int4"),
+    ("level_id", "int4"),
+    ("date", "date"),
+    ("channel", "varchar"),
+    ("user_id", "int4"),
+    ("run_id", "int4"),
+    ("amount_due", "numeric"),
+    ("error_message", "text"),
+    ("validated_date", "timestamp"),
+    ("validated_by_id", "int4"),
+    ("activity_id", "int4"),
+]
+# Columns of the credits a reminder deducts (`lib.snapshot.Credit`).
+CREDIT_BULK_COLUMNS = [
+    ("move_id", "int4"),
+    ("name", "varchar"),
+    ("ref", "varchar"),
+    ("date", "date"),
+    ("kind", "varchar"),
+    ("currency_id", "int4"),
+    ("amount", "numeric"),
+    ("amount_company", "numeric"),
+]
+LINE_BULK_COLUMNS = [
+    ("move_id", "int4"),
+    ("level_id", "int4"),
+    ("date_due", "date"),
+    ("days_overdue", "int4"),
+    ("amount_total", "numeric"),
+    ("amount_residual", "numeric"),
+]
+
+
+def insert_reminders(cr, vals_list, uid):
+    """Reminders of the night (`account.dunning.action._create_bulk`) with
+    their recipients, invoice lines and the credits they deduct, in four
+    INSERTs; returns the new ids. `vals_list` as `_create_bulk` takes it."""
+    now = cr.now()
+    ids = next_ids(cr, "account_dunning_action", len(vals_list))
+    insert_columns(
+        cr,
+        "account_dunning_action",
+        {
+            "id": (ids, "int4"),
+            **{
+                name: ([null(vals.get(name)) for vals in vals_list], sql_type)
+                for name, sql_type in ACTION_BULK_COLUMNS
+            },
+            "state": (
+                [vals.get("state", "draft") for vals in vals_list],
+                "varchar",
+            ),
+        },
+        uid,
+        now,
+    )
+    contacts = [
+        (action_id, contact_id)
+        for action_id, vals in zip(ids, vals_list, strict=True)
+        for contact_id in dict.fromkeys(vals.get("contact_ids") or ())
+    ]
+    insert_columns(
+        cr,
+        "account_dunning_action_contact_rel",
+        {
+            "action_id": ([row[0] for row in contacts], "int4"),
+            "partner_id": ([row[1] for row in contacts], "int4"),
+        },
+    )
+    lines = [
+        (action_id, vals, line)
+        for action_id, vals in zip(ids, vals_list, strict=True)
+        for line in vals.get("line_ids") or ()
+    ]
+    insert_columns(
+        cr,
+        "account_dunning_action_line",
+        {
+            "action_id": ([row[0] for row in lines], "int4"),
+            "state": ([row[1].get("state", "draft") for row in lines], "varchar"),
+            "channel": ([row[1]["channel"] for row in lines], "varchar"),
+            "date": ([row[1]["date"] for row in lines], "date"),
+            **{
+                name: ([null(row[2].get(name)) for row in lines], sql_type)
+                for name, sql_type in LINE_BULK_COLUMNS
+            },
+        },
+    )
+    credits = [
+        (action_id, credit)
+        for action_id, vals in zip(ids, vals_list, strict=True)
+        for credit in vals.get("credits") or ()
+    ]
+    insert_columns(
+        cr,
+        "account_dunning_action_credit",
+        {
+            "action_id": ([row[0] for row in credits], "int4"),
+            **{
+                name: ([getattr(row[1], name) for row in credits], sql_type)
+                for name, sql_type in CREDIT_BULK_COLUMNS
+            },
+        },
+    )
+    return ids

@@ -10,6 +10,7 @@ from . import account_dunning_move_state
 from . import account_dunning_rule
 from . import account_dunning_claim
 from . import account_dunning_send
+from . import account_dunning_delivery
 from . import account_dunning_late_payment
 from . import account_dunning_run
 from . import account_dunning_schedule_mixin
@@ -23,6 +24,8 @@ from . import res_config_settings
 from . import res_partner
 from . import mail_template
 from . import mail_activity
+from . import mail_mail
+from . import sms_sms
 
 # last: its SQL view reads the columns the models above add
 from . import account_dunning_queue

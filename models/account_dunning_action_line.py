@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .account_dunning_action import ACTIVE_STATES, CHANNELS, STATES
+from ..lib.sql import array_literal
+from .account_dunning_action import ACTIVE_STATES, CHANNELS, LINE_ONCE_INDEX, STATES
 
 
 class AccountDunningActionLine(models.Model):
@@ -51,25 +52,131 @@ class AccountDunningActionLine(models.Model):
             vals.setdefault("date", action.date)
         return super().create(vals_list)
 
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: the slots (invoice, level, channel)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _fetch_taken_slots(self, move_ids):
+        """(invoice, level) pairs already reminded, waiting for confirmation
+        or on their way."""
+        if not move_ids:
+            return set()
+        self.flush_model(["move_id", "level_id", "state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move_id, level_id FROM account_dunning_action_line
+                 WHERE move_id = ANY(%s) AND state IN %s
+                """,
+                list(move_ids),
+                ACTIVE_STATES,
+            )
+        )
+        return set(self.env.cr.fetchall())
+
+    @api.model
+    def _get_taken_message(self, vals_list):
+        """Why reminders could not be created: an invoice of theirs already
+        has a reminder at the same level through the same channel (another
+        user, or the nightly job, reminded it between the moment the rule was
+        read and now). Names the reminders when this transaction can see them
+        (a transaction that committed meanwhile is not visible to this one)."""
+        slots = {
+            (line["move_id"], line["level_id"], vals["channel"])
+            for vals in vals_list
+            for line in vals.get("line_ids") or ()
+        }
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT o.move_id, o.action_id
+                  FROM account_dunning_action_line o
+                  JOIN unnest(%s::int4[], %s::int4[], %s::varchar[])
+                           AS v(move_id, level_id, channel)
+                    ON o.move_id = v.move_id AND o.level_id = v.level_id
+                   AND o.channel = v.channel
+                 WHERE o.state IN %s
+              ORDER BY o.move_id
+                """,
+                array_literal([slot[0] for slot in slots], "int4"),
+                array_literal([slot[1] for slot in slots], "int4"),
+                array_literal([slot[2] for slot in slots]),
+                ACTIVE_STATES,
+            )
+        )
+        Move = self.env["account.move"]
+        taken = [
+            self.env._(
+                "%(invoice)s by %(reminder)s",
+                invoice=Move.browse(move_id).name,
+                reminder=self.env["account.dunning.action"]
+                .browse(action_id)
+                .display_name,
+            )
+            for move_id, action_id in self.env.cr.fetchall()
+        ]
+        if not taken:
+            taken = Move.browse({slot[0] for slot in slots}).mapped("name")
+        return self.env._(
+            "Nothing was created: another user or the nightly job reminded these "
+            "invoices at the same level, through the same channel, a moment ago "
+            "(%(invoices)s). Nothing is sent twice: open “Remind” again to see "
+            "what is left to remind.",
+            invoices="; ".join(taken[:20]) + ("…" if len(taken) > 20 else ""),
+        )
+
+    @api.model
+    def _get_coverage(self, actions):
+        """{reminder: {its line: the reminder holding that line's slot}}: the
+        invoices of the reminders `actions` that another reminder (to
+        confirm, on its way, to print or sent) covers at the same level
+        through the same channel, read in one query."""
+        coverage = {action: {} for action in actions}
+        if not actions:
+            return coverage
+        Line = self
+        Line.flush_model(["action_id", "move_id", "level_id", "channel", "state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.id, o.action_id
+                  FROM account_dunning_action_line l
+                  JOIN account_dunning_action_line o
+                    ON o.move_id = l.move_id AND o.level_id = l.level_id
+                   AND o.channel = l.channel AND o.action_id != l.action_id
+                   AND o.state IN %s
+                 WHERE l.action_id = ANY(%s)
+              ORDER BY l.id
+                """,
+                ACTIVE_STATES,
+                actions.ids,
+            )
+        )
+        for line_id, action_id in self.env.cr.fetchall():
+            line = Line.browse(line_id)
+            coverage[line.action_id][line] = actions.browse(action_id)
+        return coverage
+
     def init(self):
         res = super().init()
         # One invoice reaches one level through one channel only once (the run, the
         # wizard and concurrent workers all rely on this). An index of an older
         # version, without every active state, is rebuilt.
         self.env.cr.execute(
-            "SELECT indexdef FROM pg_indexes"
-            " WHERE indexname = 'account_dunning_action_line_once'"
+            SQL("SELECT indexdef FROM pg_indexes WHERE indexname = %s", LINE_ONCE_INDEX)
         )
         row = self.env.cr.fetchone()
         if row and any(f"'{state}'" not in row[0] for state in ACTIVE_STATES):
-            self.env.cr.execute("DROP INDEX account_dunning_action_line_once")
+            self.env.cr.execute(SQL("DROP INDEX %s", SQL.identifier(LINE_ONCE_INDEX)))
         self.env.cr.execute(
             SQL(
                 """
-                CREATE UNIQUE INDEX IF NOT EXISTS account_dunning_action_line_once
+                CREATE UNIQUE INDEX IF NOT EXISTS %s
                     ON account_dunning_action_line (move_id, level_id, channel)
                  WHERE state IN %s
                 """,
+                SQL.identifier(LINE_ONCE_INDEX),
                 ACTIVE_STATES,
             )
         )

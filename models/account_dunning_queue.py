@@ -2,7 +2,11 @@ from odoo import fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .account_dunning_action import ACTIVE_STATES
 from .res_partner import RISKS
+
+# A row's id: its company's id times this, plus its customer's id.
+ROW_ID_FACTOR = 1000000000
 
 
 class AccountDunningQueue(models.Model):
@@ -37,7 +41,20 @@ class AccountDunningQueue(models.Model):
     last_date = fields.Date(string="Last reminder", readonly=True)
     draft_count = fields.Integer(string="To confirm", readonly=True)
     to_send_count = fields.Integer(string="To print", readonly=True)
-    failed_count = fields.Integer(string="Failed", readonly=True)
+    failed_count = fields.Integer(
+        string="Failed",
+        readonly=True,
+        help="Reminders that failed in the last 7 days (no address, email "
+        "refused or bounced, SMS refused) and that no later reminder covers.",
+    )
+    unreachable_count = fields.Integer(
+        string="Cannot be sent",
+        compute="_compute_unreachable_count",
+        search="_search_unreachable_count",
+        help="Reminders to confirm that would fail as the customer stands (no "
+        "email, mobile, phone number or complete postal address): complete "
+        "the customer before confirming them.",
+    )
     to_do = fields.Boolean(string="To remind today", readonly=True)
     dunning_status = fields.Char(related="partner_id.dunning_status", string="Status")
     dunning_promise_broken = fields.Boolean(related="partner_id.dunning_promise_broken")
@@ -83,15 +100,28 @@ class AccountDunningQueue(models.Model):
                            a.partner_id,
                            COUNT(*) FILTER (WHERE a.state = 'draft') AS draft_count,
                            COUNT(*) FILTER (WHERE a.state = 'to_send') AS to_send_count,
+                           -- failed in the last 7 days (an email may fail
+                           -- days after its night), and not covered since by
+                           -- another reminder of its invoices at that level
                            COUNT(*) FILTER (WHERE a.state = 'failed'
-                               AND a.date >= t.day - 7) AS failed_count,
+                               AND GREATEST(a.date, a.write_date::date)
+                                   >= t.day - 7
+                               AND EXISTS (
+                                   SELECT 1 FROM account_dunning_action_line l
+                                    WHERE l.action_id = a.id AND NOT EXISTS (
+                                       SELECT 1 FROM account_dunning_action_line o
+                                        WHERE o.move_id = l.move_id
+                                          AND o.level_id = l.level_id
+                                          AND o.channel = l.channel
+                                          AND o.state IN %(active)s)))
+                               AS failed_count,
                            MAX(a.date) FILTER (WHERE a.state IN ('to_send', 'done'))
                                AS last_date
                       FROM account_dunning_action a
                       JOIN today t ON t.company_id = a.company_id
                   GROUP BY a.company_id, a.partner_id
                 )
-                SELECT inv.company_id::bigint * 1000000000 + inv.partner_id AS id,
+                SELECT inv.company_id::bigint * %(factor)s + inv.partner_id AS id,
                        COALESCE(beh.risk, 'normal') AS risk,
                        inv.company_id,
                        inv.partner_id,
@@ -134,8 +164,46 @@ class AccountDunningQueue(models.Model):
                         Rule._get_company_today_sql("c"),
                     )
                 ),
+                active=ACTIVE_STATES,
+                factor=ROW_ID_FACTOR,
             )
         )
+
+    # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    def _read_unreachable_counts(self, partners=None, companies=None):
+        """{(customer id, company id): reminders to confirm that cannot be
+        sent}, one query (the rule's domain, `account.dunning.rule`)."""
+        domain = [("unreachable_reason", "!=", False)]
+        if partners is not None:
+            domain += [
+                ("partner_id", "in", partners.ids),
+                ("company_id", "in", companies.ids),
+            ]
+        groups = self.env["account.dunning.action"]._read_group(
+            domain, ["partner_id", "company_id"], ["__count"]
+        )
+        return {(partner.id, company.id): count for partner, company, count in groups}
+
+    def _compute_unreachable_count(self):
+        counts = self._read_unreachable_counts(self.partner_id, self.company_id)
+        for row in self:
+            row.unreachable_count = counts.get(
+                (row.partner_id.id, row.company_id.id), 0
+            )
+
+    def _search_unreachable_count(self, operator, value):
+        if operator not in (">", "!=", "=") or value != 0:
+            raise UserError(
+                self.env._("Only “is set” and “is not set” can be searched.")
+            )
+        ids = [
+            company_id * ROW_ID_FACTOR + partner_id
+            for partner_id, company_id in self._read_unreachable_counts()
+        ]
+        return [("id", "not in" if operator == "=" else "in", ids)]
 
     # ------------------------------------------------------------
     # ACTION METHODS

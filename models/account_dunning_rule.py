@@ -1,13 +1,17 @@
+"""The escalation rule. Over 600 lines on purpose: every rule the engine, the
+wizards and the forms share has its one home here (DESIGN.md: one rule, one
+place), from open invoices to reachability and the night's reminders."""
+
 from collections import defaultdict
 from datetime import timedelta
 
 import pytz
 
 from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..lib.snapshot import Level, Policy
-from .account_dunning_action import ACTIVE_STATES
 
 # Time zone of a company whose address has none (the addon is for France).
 DEFAULT_TZ = "Europe/Paris"
@@ -218,7 +222,8 @@ class AccountDunningRule(models.AbstractModel):
             "skip_disputed": self.env._("in dispute"),
             "skip_promise": self.env._("covered by a promise of payment"),
             "skip_pending": self.env._(
-                "already reminded at this level, or a reminder awaits confirmation"
+                "already reminded at this level, or a reminder awaits confirmation "
+                "or is being sent"
             ),
             "skip_schedule": self.env._("in an active payment schedule"),
             "skip_blocked": self.env._("This customer is blocked: no reminders."),
@@ -243,7 +248,7 @@ class AccountDunningRule(models.AbstractModel):
     def _get_move_skip_cause(self, invoice, level, policy, date, taken):
         """Why the invoice does not climb to `level` on `date`, else None;
         `taken` holds the (invoice, level) pairs already reminded or awaiting
-        confirmation (`_fetch_taken_slots`)."""
+        confirmation (`account.dunning.action.line._fetch_taken_slots`)."""
         if invoice.dunning_excluded:
             return "skip_excluded"
         if invoice.is_disputed:
@@ -288,26 +293,6 @@ class AccountDunningRule(models.AbstractModel):
             not partner.dunning_proceedings_date
             or partner.dunning_proceedings_date <= date
         )
-
-    @api.model
-    def _fetch_taken_slots(self, move_ids):
-        """(invoice, level) pairs already reminded or waiting for confirmation."""
-        if not move_ids:
-            return set()
-        self.env["account.dunning.action.line"].flush_model(
-            ["move_id", "level_id", "state"]
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT move_id, level_id FROM account_dunning_action_line
-                 WHERE move_id = ANY(%s) AND state IN %s
-                """,
-                list(move_ids),
-                ACTIVE_STATES,
-            )
-        )
-        return set(self.env.cr.fetchall())
 
     # ------------------------------------------------------------
     # HOW A CUSTOMER PAYS
@@ -425,6 +410,36 @@ class AccountDunningRule(models.AbstractModel):
         ):
             return self.env._("No complete postal address for this customer.")
         return None
+
+    @api.model
+    def _get_unreachable_domain(self):
+        """`_get_unreachable_reason` as a domain on reminders (their channel,
+        customer `partner_id` and recipients `contact_ids`): the reminders
+        that cannot reach their customer, for searching and counting them."""
+        phone = ["|", ("phone", "!=", False), ("mobile", "!=", False)]
+        mobile = ["|", ("phone_sanitized", "!=", False), ("mobile", "!=", False)]
+        by_channel = {
+            "email": [("contact_ids", "not any", [("email", "!=", False)])],
+            "sms": [("contact_ids", "not any", mobile)],
+            "call": [
+                ("contact_ids", "not any", phone),
+                ("partner_id.phone", "=", False),
+                ("partner_id.mobile", "=", False),
+            ],
+            "letter": [
+                "|",
+                "|",
+                ("partner_id.street", "=", False),
+                ("partner_id.city", "=", False),
+                ("partner_id.zip", "=", False),
+            ],
+        }
+        return expression.OR(
+            [
+                expression.AND([[("channel", "=", channel)], domain])
+                for channel, domain in by_channel.items()
+            ]
+        )
 
     # ------------------------------------------------------------
     # THE RULE

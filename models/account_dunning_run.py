@@ -14,7 +14,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, mute_logger
 
 from ..lib.snapshot import DunningSnapshot
-from .account_dunning_action import VALIDATED_STATES
+from .account_dunning_action import VALIDATED_STATES, DunningReminderTaken
 
 _logger = logging.getLogger(__name__)
 
@@ -213,13 +213,27 @@ class AccountDunningRun(models.Model):
         for _company, runs in pending.grouped("company_id").items():
             for run in runs._sorted_for_this_worker():
                 if run._acquire_lock():
-                    run.with_company(run.company_id)._process_batch(batch_size)
+                    run._process_batch_or_leave_it(batch_size)
                     break
                 busy |= run
         remaining = sum(run._count_remaining() for run in pending - busy)
         done = sum(pending.mapped("partner_count"))
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return True
+
+    def _process_batch_or_leave_it(self, batch_size):
+        """One batch of the nightly job. When a user reminded some of its
+        invoices at the same level while it ran (`DunningReminderTaken`), the
+        batch is undone and left to the next call, whose snapshot sees that
+        reminder and skips those invoices: nothing is sent twice, and no
+        database error reaches the scheduler's log."""
+        try:
+            with self.env.cr.savepoint():
+                self.with_company(self.company_id)._process_batch(batch_size)
+        except DunningReminderTaken as error:
+            _logger.info(
+                "Dunning run %s: batch left to the next call (%s)", self.id, error
+            )
 
     @api.model
     def _get_nightly_runs(self, company):
@@ -429,6 +443,9 @@ class AccountDunningRun(models.Model):
             self.rate_warning = self.env["account.dunning.rate"]._check_half_year_rates(
                 self.company_id, self.date
             )
+            self.env["account.dunning.delivery"]._check_stale_deliveries(
+                self.company_id, self.worker_count, self.worker
+            )
         self.env.flush_all()
         batch_size = batch_size or self._get_batch_size()
         actions = self.env["account.dunning.action"]
@@ -461,7 +478,7 @@ class AccountDunningRun(models.Model):
             vals_list = Rule._prepare_reminders(self, evaluation["proposals"], snapshot)
             # automatic levels are validated as they are created, each reminder
             # and line written once in its final state
-            Action._validate_vals(
+            self.env["account.dunning.send"]._validate_reminders(
                 [
                     action_vals
                     for action_vals in vals_list

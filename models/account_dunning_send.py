@@ -8,6 +8,9 @@ from odoo.tools.mail import generate_tracking_message_id
 
 from ..lib.formats import DunningFormats
 from ..lib.sql import array_literal, insert_columns, update_column
+from .account_dunning_action import (
+    VALIDATED_STATE_BY_CHANNEL,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -36,6 +39,9 @@ class AccountDunningSend(models.AbstractModel):
         (`mail.template._dunning_queue_mail_batch`). When a batch fails, the
         reminders that break it are found and fail alone."""
         for level, level_actions in actions.grouped("level_id").items():
+            if not level.mail_template_id:
+                self._fail_without_template(level_actions, "email", track)
+                continue
             mail_by_action, errors = self._queue_emails_isolating_failures(
                 level_actions, level.mail_template_id
             )
@@ -43,7 +49,8 @@ class AccountDunningSend(models.AbstractModel):
                 [action.id for action in level_actions if action.id in mail_by_action]
             )
             update_column(sent, "mail_id", [mail_by_action[a.id].id for a in sent])
-            sent._set_state("done", track)
+            # done once the mail server takes them (account.dunning.delivery)
+            sent._set_state("sending", track)
             for action in level_actions.browse(list(errors)):
                 action._set_state(
                     "failed",
@@ -54,6 +61,9 @@ class AccountDunningSend(models.AbstractModel):
                 )
             if level.attach_invoices:
                 self._attach_invoice_pdfs(sent)
+        # Odoo's scheduler sends the mail queue every hour: the reminders go out
+        # now rather than within the hour
+        self._trigger_cron("mail.ir_cron_mail_scheduler_action")
 
     @api.model
     def _queue_emails_isolating_failures(self, actions, template):
@@ -173,9 +183,12 @@ class AccountDunningSend(models.AbstractModel):
         vals_list = []
         ordered = actions.browse()
         for level, level_actions in actions.grouped("level_id").items():
+            if not level.sms_template_id:
+                self._fail_without_template(level_actions, "sms", track)
+                continue
             bodies = level.sms_template_id._render_field("body", level_actions.ids)
             for action in level_actions:
-                contact = action._get_sms_contact()
+                contact = self._get_sms_contact(action)
                 vals_list.append(
                     {
                         "body": bodies[action.id],
@@ -187,7 +200,34 @@ class AccountDunningSend(models.AbstractModel):
             ordered |= level_actions
         sms_records = self.env["sms.sms"].sudo().create(vals_list)
         update_column(ordered, "sms_id", sms_records.ids)
-        ordered._set_state("done", track)
+        # done once the SMS provider takes them (account.dunning.delivery)
+        ordered._set_state("sending", track)
+        self._trigger_cron("sms.ir_cron_sms_scheduler_action")
+
+    @api.model
+    def _fail_without_template(self, actions, channel, track=False):
+        """A user chose a channel its level has no template for (the "Remind"
+        wizard lets any channel be ticked): its reminders fail and say so."""
+        level = actions.level_id[:1]
+        if channel == "email":
+            message = self.env._(
+                "The level “%(level)s” has no email template: choose one on the "
+                "level, then retry.",
+                level=level.name or "",
+            )
+        else:
+            message = self.env._(
+                "The level “%(level)s” has no SMS template: choose one on the "
+                "level, then retry.",
+                level=level.name or "",
+            )
+        actions._set_state("failed", track, error_message=message)
+
+    @api.model
+    def _trigger_cron(self, xmlid):
+        cron = self.env.ref(xmlid, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
 
     @api.model
     def _prepare_call_activity_vals(self, partner, level, date, user_id, note):
@@ -203,6 +243,84 @@ class AccountDunningSend(models.AbstractModel):
             "date_deadline": date,
             "user_id": user_id or self.env.uid,
         }
+
+    # ------------------------------------------------------------
+    # VALIDATING THE NIGHT'S REMINDERS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _validate_reminders(self, vals_list, snapshot):
+        """Validate reminders before they are created (nightly job): each gets
+        the state it would reach through `_execute`, or fails with the reason,
+        and call tasks are created first, so that reminders and lines are
+        written once, in their final state. `snapshot` (the batch's
+        `DunningSnapshot`) knows the customers and their contacts."""
+        now = fields.Datetime.now()
+        formats = DunningFormats(self.env)
+        Level = self.env["account.dunning.level"]
+        Rule = self.env["account.dunning.rule"]
+        contacts = snapshot.contacts
+        currency = snapshot.company.currency_id
+        calls = []
+        for vals in vals_list:
+            reason = Rule._get_unreachable_reason(
+                vals["channel"],
+                contacts[vals["partner_id"]],
+                [contacts[contact_id] for contact_id in vals["contact_ids"]],
+            )
+            if reason:
+                vals.update(state="failed", error_message=reason)
+                continue
+            vals.update(
+                state=VALIDATED_STATE_BY_CHANNEL[vals["channel"]],
+                validated_date=now,
+                validated_by_id=self.env.uid,
+            )
+            if vals["channel"] == "call":
+                calls.append(vals)
+        activities = self.env["mail.activity"]._dunning_create_calls(
+            [
+                self._prepare_call_activity_vals(
+                    contacts[vals["partner_id"]],
+                    Level.browse(vals["level_id"]),
+                    vals["date"],
+                    vals["user_id"],
+                    self._format_summary_html(
+                        formats, vals["amount_due"], currency, vals["line_ids"]
+                    ),
+                )
+                for vals in calls
+            ]
+        )
+        for vals, activity_id in zip(calls, activities.ids, strict=True):
+            vals["activity_id"] = activity_id
+        return vals_list
+
+    @api.model
+    def _get_sms_contact(self, action):
+        """The first recipient of the reminder with a mobile number."""
+        return next(
+            (c for c in action.contact_ids if c.phone_sanitized or c.mobile),
+            self.env["res.partner"],
+        )
+
+    @api.model
+    def _get_summary_html(self, action, formats=None):
+        """Invoices of the reminder as an HTML table (call notes)."""
+        return self._format_summary_html(
+            formats or DunningFormats(self.env),
+            action.amount_due,
+            action.currency_id,
+            [
+                {
+                    "move_name": line.move_id.name,
+                    "date_due": line.date_due,
+                    "amount_residual": line.amount_residual,
+                    "currency_id": line.currency_id.id,
+                }
+                for line in action.line_ids
+            ],
+        )
 
     # ------------------------------------------------------------
     # CHATTER NOTES

@@ -31,3 +31,6 @@ from . import test_schedule_checks
 from . import test_work_queue
 from . import test_rate_table_staleness
 from . import test_letter_claims
+from . import test_delivery_outcome
+from . import test_plain_errors
+from . import test_unreachable_flag

@@ -181,12 +181,16 @@ class DunningCommon(AccountTestInvoicingCommon):
             wizard.amount = amount
         return wizard._create_payments()
 
-    def _run_cron(self, day):
-        """The nightly job as it runs on `day` (noon, company time)."""
+    def _run_cron(self, day, deliver=True):
+        """The nightly job as it runs on `day` (noon, company time); with
+        `deliver`, Odoo's mail queue then sends the reminder emails, as its
+        scheduler does right after the night (`_send_reminder_emails`)."""
         day = fields.Date.to_date(day)
         cron = self.env.ref("account_dunning.account_dunning_cron_run").sudo()
         with freeze_time(datetime.combine(day, time(12, 0))):
             cron.method_direct_trigger()
+        if deliver:
+            self._send_reminder_emails()
         return self.env["account.dunning.run"].search(
             [
                 ("company_id", "=", self.company.id),
@@ -197,12 +201,25 @@ class DunningCommon(AccountTestInvoicingCommon):
             limit=1,
         )
 
-    def _run(self, day, company=None):
+    def _run(self, day, company=None, deliver=True):
+        """A run of the nightly job for `day`; with `deliver`, Odoo's mail
+        queue then sends the reminder emails (`_send_reminder_emails`)."""
         run = self.env["account.dunning.run"].create(
             {"company_id": (company or self.company).id, "date": day}
         )
         run.action_run()
+        if deliver:
+            self._send_reminder_emails()
         return run
+
+    def _send_reminder_emails(self):
+        """Odoo's mail queue sends the reminder emails waiting in it: an email
+        reminder counts (done, its invoices one level up) once the mail server
+        took it. In test mode Odoo's mail server takes every email; the tests
+        of failures mock the SMTP connection as Odoo's own mail tests do."""
+        self.env["mail.mail"].sudo().with_context(
+            filters=[("model", "=", "account.dunning.action")]
+        ).process_email_queue()
 
     def _actions(self, partner=None, **domain):
         """The customer's reminders, but those `_set_level` put in the history."""

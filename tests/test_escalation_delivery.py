@@ -45,7 +45,10 @@ class TestEscalationDelivery(DunningCommon):
     def test_email_failing_when_composed_leaves_its_invoice(self):
         """A template error found while composing fails that reminder only; its
         invoice does not move, so the next night tries the same level again."""
-        other = self._create_customer("Gabarit cassé")
+        # an address Odoo can send to (not the helper's "gabarit-cassé")
+        other = self._create_customer(
+            "Gabarit cassé", email="compta@gabarit-casse.example.com"
+        )
         good = self._create_invoice(self.customer, self.due)
         broken = self._create_invoice(other, self.due)
         self.level_first.mail_template_id.body_html = (

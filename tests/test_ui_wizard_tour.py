@@ -28,6 +28,9 @@ class TestDunningWizardTour(DunningCommon, HttpCase):
             [("partner_id", "in", (bakery | garage).ids)]
         )
         self.assertEqual(actions.partner_id, bakery | garage)
+        # the email counts once Odoo's mail queue has sent it
+        self.assertFalse(invoice_a.dunning_level_id)
+        self._send_reminder_emails()
         self.assertEqual(invoice_a.dunning_level_id, self.level_first)
         self.assertEqual(invoice_b.dunning_level_id, self.level_call)
         self.assertEqual(actions.run_id.trigger, "manual")

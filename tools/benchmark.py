@@ -131,7 +131,7 @@ PHASES = [
     ("account.dunning.run", "_read_snapshot"),
     ("account.dunning.rule", "_apply"),
     ("account.dunning.rule", "_prepare_reminders"),
-    ("account.dunning.action", "_validate_vals"),
+    ("account.dunning.send", "_validate_reminders"),
     ("mail.activity", "_dunning_create_calls"),
     ("account.dunning.action", "_create_bulk"),
     ("account.dunning.run", "_deliver_batch"),

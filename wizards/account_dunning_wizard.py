@@ -188,7 +188,7 @@ class AccountDunningWizard(models.TransientModel):
         wizard_moves = self.line_ids.move_ids.filtered(
             lambda m: m.to_remind and m.can_remind
         )
-        taken = self.env["account.dunning.rule"]._fetch_taken_slots(
+        taken = self.env["account.dunning.action.line"]._fetch_taken_slots(
             wizard_moves.move_id.ids
         )
         skipped = []
