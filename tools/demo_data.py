@@ -1151,6 +1151,19 @@ def _summary(env, company, customers, today, payment):
         )
 
 
+def _hand_over_emails(env):
+    """A demo has no outgoing mail server: the night's reminder emails are
+    handed over as a server would take them (Odoo's own post-processing of a
+    sent email), so that the reminders read "Done" and their invoices move up,
+    as in a company that sends its emails."""
+    mails = env["mail.mail"].search(
+        [("model", "=", "account.dunning.action"), ("state", "=", "outgoing")]
+    )
+    mails.write({"state": "sent"})
+    mails._postprocess_sent_message(success_pids=mails.recipient_ids)
+    env["account.dunning.delivery"]._apply_email_outcomes()
+
+
 def _run_dunning(env, company, today):
     if "account.dunning.run" not in env:
         print("Modèle account.dunning.run absent : relance non exécutée.")
@@ -1160,6 +1173,7 @@ def _run_dunning(env, company, today):
             run_model = env["account.dunning.run"].with_company(company)
             run = run_model.create({"company_id": company.id, "date": today})
             run.action_run()
+            _hand_over_emails(env)
             print(f"\n=== Relance {run.display_name} ===")
             for fname, field in run._fields.items():
                 value = run[fname]
