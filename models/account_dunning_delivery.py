@@ -139,7 +139,7 @@ class AccountDunningDelivery(models.AbstractModel):
                 **vals,
             )
             if was_done:
-                self._log_in_chatter(action)
+                self.env["account.dunning.send"]._log_in_chatter(action)
 
     @api.model
     def _check_stale_deliveries(self, company, worker_count=1, worker=0):
@@ -278,7 +278,7 @@ class AccountDunningDelivery(models.AbstractModel):
         Line.invalidate_model(["state"])
         self.env["account.move"].invalidate_model(list(DUNNING_STATE_FIELDS))
         done = Action.browse([row[0] for row in changed if row[1] == "done"])
-        self._log_in_chatter(done)
+        self.env["account.dunning.send"]._log_in_chatter(done)
         # called from a precommit hook: what it wrote must reach the database
         self.env.flush_all()
         return done

@@ -167,7 +167,10 @@ class AccountDunningRate(models.Model):
             start=format_date(self.env, start),
         )
         company_partner = company.partner_id
-        Activity = self.env["mail.activity"]
+        # no assignment email: the to-do shows in the manager's activities
+        Activity = self.env["mail.activity"].with_context(
+            mail_activity_quick_update=True
+        )
         if Activity.search_count(
             [
                 ("res_model", "=", "res.partner"),
