@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare, float_round
 
 from ..lib.snapshot import Credit
 
@@ -113,18 +113,20 @@ class AccountDunningClaim(models.AbstractModel):
         for currency_id, (principal, principal_co, credit, credit_co) in sorted(
             totals.items(), key=lambda item: item[0] != company_currency.id
         ):
-            currency = Currency.browse(currency_id)
-            principal = currency.round(principal)
-            credit = currency.round(credit)
+            # the night counts thousands of claims: the currency's rounding is
+            # read once, not through currency.round() for each amount
+            rounding = Currency.browse(currency_id).rounding
+            principal = float_round(principal, precision_rounding=rounding)
+            credit = float_round(credit, precision_rounding=rounding)
             deducted = min(principal, credit)
             claims[currency_id] = {
                 "principal": principal,
                 "credits": credit,
                 "deducted": deducted,
-                "net": currency.round(principal - deducted),
-                "favour": currency.round(credit - deducted),
+                "net": float_round(principal - deducted, precision_rounding=rounding),
+                "favour": float_round(credit - deducted, precision_rounding=rounding),
             }
-            if currency.compare_amounts(credit, principal) < 0:
+            if float_compare(credit, principal, precision_rounding=rounding) < 0:
                 amount_due += max(principal_co - credit_co, 0.0)
         return claims, company_currency.round(amount_due)
 

@@ -533,6 +533,7 @@ class AccountDunningRule(models.AbstractModel):
                     "policy_id": policy.id,
                     "targets": targets,
                     "amount_due": amount_due,
+                    "claimed": True,
                 }
             )
         return {
@@ -564,25 +565,27 @@ class AccountDunningRule(models.AbstractModel):
         for proposal in proposals:
             partner_id = proposal["partner_id"]
             targets = proposal["targets"]
-            # what the reminder claims, net of the credits it lists: computed
-            # here from the invoices it lists (the wizard's user may have left
-            # some out), the same rule as the night's
+            # what the reminder claims, net of the credits it lists: counted
+            # by `_apply` for the night, again here for the invoices a user
+            # chose (the wizard's user may have left some out)
             credits = snapshot.credits.get(partner_id, [])
-            _claims, amount_due = self.env["account.dunning.claim"]._get_claim(
-                [
-                    (
-                        invoices[move_id].currency_id,
-                        invoices[move_id].amount_residual,
-                        invoices[move_id].amount_residual_signed,
-                    )
-                    for move_id in targets
-                ],
-                [
-                    (credit.currency_id, credit.amount, credit.amount_company)
-                    for credit in credits
-                ],
-                run.company_id.currency_id,
-            )
+            amount_due = proposal["amount_due"]
+            if not proposal.get("claimed"):
+                _claims, amount_due = self.env["account.dunning.claim"]._get_claim(
+                    [
+                        (
+                            invoices[move_id].currency_id,
+                            invoices[move_id].amount_residual,
+                            invoices[move_id].amount_residual_signed,
+                        )
+                        for move_id in targets
+                    ],
+                    [
+                        (credit.currency_id, credit.amount, credit.amount_company)
+                        for credit in credits
+                    ],
+                    run.company_id.currency_id,
+                )
             level = max(
                 (levels[level_id] for level_id in targets.values()),
                 key=lambda lv: (lv.delay, lv.sequence),

@@ -440,9 +440,12 @@ class AccountDunningRun(models.Model):
             self.env["account.dunning.schedule"]._cron_update_schedules(
                 self.company_id, self.date, self._is_in_part
             )
-            self.rate_warning = self.env["account.dunning.rate"]._check_half_year_rates(
-                self.company_id, self.date
-            )
+            if not self.worker:
+                # once a night, by its first part: the parts would each create
+                # the manager's to-do and wait for one another's follower row
+                self.rate_warning = self.env[
+                    "account.dunning.rate"
+                ]._check_half_year_rates(self.company_id, self.date)
             self.env["account.dunning.delivery"]._check_stale_deliveries(
                 self.company_id, self.worker_count, self.worker
             )
