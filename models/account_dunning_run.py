@@ -112,6 +112,13 @@ class AccountDunningRun(models.Model):
         string="Customers in collective proceedings", readonly=True
     )
     skip_to_reconcile = fields.Integer(string="Customers to reconcile", readonly=True)
+    skip_bank_line = fields.Integer(
+        string="Payment received, to reconcile",
+        readonly=True,
+        help="Invoices held by a bank statement line not reconciled yet: its "
+        "label or reference names them, or it came from their customer and "
+        "covers its overdue amount.",
+    )
     skip_minimum = fields.Integer(string="Customers under minimum", readonly=True)
     skip_interval = fields.Integer(
         string="Customers reminded too recently", readonly=True
