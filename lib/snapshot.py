@@ -46,6 +46,12 @@ Credit = namedtuple(
     "Credit",
     "id move_id name ref date kind currency_id amount amount_company",
 )
+# Money in the bank not reconciled yet (`account.bank.statement.line`): what it
+# names (`move_ids`: open invoices whose number or payment reference its label
+# or reference contains, `move_partner_ids` their customers, in step) and, for
+# a line naming no open invoice, the customer it came from (`partner_id`) and
+# its amount in the company currency.
+BankLine = namedtuple("BankLine", "id date partner_id amount move_ids move_partner_ids")
 
 
 class DunningSnapshot:
@@ -81,6 +87,17 @@ class DunningSnapshot:
         )
         self.last_dates = self._read_last_reminders()
         self.broken = self._read_broken_promises()
+        # invoices named by a bank line, and each customer's bank lines naming
+        # no invoice (`account.dunning.rule._apply` holds them)
+        self.bank_moves = {}
+        self.bank_partners = defaultdict(list)
+        for line in read_bank_lines(
+            self.env, self.company, self.partner_ids, self.date
+        ):
+            for move_id in line.move_ids:
+                self.bank_moves.setdefault(move_id, line)
+            if line.partner_id:
+                self.bank_partners[line.partner_id].append(line)
 
     # ------------------------------------------------------------
     # READING
@@ -226,6 +243,113 @@ class DunningSnapshot:
 
     def get_responsible_id(self, partner_id):
         return self.customers[partner_id].responsible_id
+
+
+def read_bank_lines(env, company, partner_ids, date):
+    """The bank statement lines of `company` not reconciled yet, dated `date`
+    at the latest, that received money for the customers `partner_ids`, in
+    one query: a line whose label or reference names an open invoice of
+    theirs (its number or payment reference, as a whole word, whatever the
+    case), or a line of one of them naming no open invoice of anyone.
+
+    Matching every label against every open invoice would cost lines ×
+    invoices string searches a batch. A number found as a whole word ends
+    with the same run of digits as a run of digits of the label (no digit
+    can follow it, and the character before that run in the number is not a
+    digit), so a label is only compared with the invoices whose number ends
+    with one of its runs of digits (a hash join), and with the rare numbers
+    ending with no digit; strpos() then the regular expression of a whole
+    word confirm it."""
+    if not partner_ids:
+        return []
+    for model in ("account.move", "account.bank.statement.line", "res.partner"):
+        env[model].flush_model()
+    env.cr.execute(
+        SQL(
+            """
+            WITH st AS MATERIALIZED (
+                SELECT l.id, sm.date, p.commercial_partner_id AS partner_id,
+                       ABS(sm.amount_total_signed) AS amount,
+                       UPPER(CONCAT_WS(' ', l.payment_ref, sm.ref)) AS label
+                  FROM account_bank_statement_line l
+                  JOIN account_move sm ON sm.id = l.move_id
+             LEFT JOIN res_partner p ON p.id = l.partner_id
+                 WHERE l.company_id = %(company)s
+                   AND l.is_reconciled IS NOT TRUE
+                   AND l.amount > 0
+                   AND sm.state = 'posted'
+                   AND sm.date <= %(date)s
+            ), inv AS MATERIALIZED (
+                -- every open invoice's number and payment reference (none
+                -- read when no line waits)
+                SELECT m.id, m.commercial_partner_id AS partner_id, t.text,
+                       SUBSTRING(t.text FROM '([0-9]+)$') AS tail
+                  FROM account_move m
+            CROSS JOIN LATERAL unnest(ARRAY[UPPER(m.name),
+                                            UPPER(m.payment_reference)]) t(text)
+                 WHERE EXISTS (SELECT 1 FROM st)
+                   AND m.company_id = %(company)s
+                   AND %(open)s
+                   AND LENGTH(t.text) >= 3
+            ), bare AS MATERIALIZED (
+                SELECT * FROM inv WHERE tail IS NULL
+            ), candidate AS (
+                SELECT DISTINCT st.id AS line_id, inv.id, inv.partner_id, inv.text
+                  FROM st
+            CROSS JOIN LATERAL regexp_matches(st.label, '[0-9]+', 'g') run
+                  JOIN inv ON inv.tail = run[1]
+             UNION ALL
+                SELECT st.id, bare.id, bare.partner_id, bare.text
+                  FROM st CROSS JOIN bare
+            ), named AS (
+                SELECT DISTINCT c.line_id, c.id, c.partner_id
+                  FROM candidate c
+                  JOIN st ON st.id = c.line_id
+                 WHERE CASE WHEN STRPOS(st.label, c.text) > 0
+                            THEN st.label ~ (%(before)s
+                                 || regexp_replace(c.text, %(special)s,
+                                                   %(escape)s, 'g')
+                                 || %(after)s) END
+            )
+            SELECT st.id, st.date,
+                   CASE WHEN NOT EXISTS (SELECT 1 FROM named n
+                                          WHERE n.line_id = st.id)
+                        THEN st.partner_id END,
+                   st.amount,
+                   ARRAY(SELECT ARRAY[n.id, n.partner_id] FROM named n
+                          WHERE n.line_id = st.id
+                            AND n.partner_id = ANY(%(partners)s)
+                       ORDER BY n.id)
+              FROM st
+             WHERE st.partner_id = ANY(%(partners)s)
+                OR EXISTS (SELECT 1 FROM named n
+                            WHERE n.line_id = st.id
+                              AND n.partner_id = ANY(%(partners)s))
+          ORDER BY st.date, st.id
+            """,
+            company=company.id,
+            open=env["account.dunning.rule"]._get_open_invoice_sql("m"),
+            partners=list(partner_ids),
+            date=date,
+            # a whole word: no letter or digit right before or after it, and
+            # every other character of the number taken literally
+            before="(^|[^[:alnum:]])",
+            after="($|[^[:alnum:]])",
+            special="([^[:alnum:][:space:]])",
+            escape=r"\\\1",
+        )
+    )
+    return [
+        BankLine(
+            line_id,
+            line_date,
+            partner_id,
+            float(amount),
+            tuple(move_id for move_id, _partner_id in named),
+            tuple(partner for _move_id, partner in named),
+        )
+        for line_id, line_date, partner_id, amount, named in env.cr.fetchall()
+    ]
 
 
 class DunningContacts:

@@ -10,6 +10,7 @@ from . import account_dunning_move_state
 from . import account_dunning_rule
 from . import account_dunning_claim
 from . import account_dunning_send
+from . import account_dunning_invoice_pdf
 from . import account_dunning_delivery
 from . import account_dunning_late_payment
 from . import account_dunning_run

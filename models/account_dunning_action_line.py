@@ -36,6 +36,12 @@ class AccountDunningActionLine(models.Model):
     days_overdue = fields.Integer(string="Days late")
     amount_total = fields.Monetary(string="Invoice total")
     amount_residual = fields.Monetary(string="Amount due")
+    # The invoice's PDF for the reminder's email, when Odoo kept none: rendered
+    # after the night (account.dunning.invoice.pdf), or why it could not be.
+    invoice_pdf_id = fields.Many2one(
+        "ir.attachment", string="Invoice PDF", readonly=True, ondelete="set null"
+    )
+    invoice_pdf_error = fields.Char(string="Invoice PDF not rendered", readonly=True)
 
     @api.model_create_multi
     def create(self, vals_list):

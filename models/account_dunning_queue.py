@@ -2,6 +2,7 @@ from odoo import fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..lib.snapshot import read_bank_lines
 from .account_dunning_action import ACTIVE_STATES
 from .res_partner import RISKS
 
@@ -56,6 +57,14 @@ class AccountDunningQueue(models.Model):
         "the customer before confirming them.",
     )
     to_do = fields.Boolean(string="To remind today", readonly=True)
+    bank_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        string="Payment to reconcile",
+        compute="_compute_bank_line_id",
+        help="A bank statement line not reconciled yet that names one of the "
+        "customer's invoices or came from the customer: the night holds what "
+        "it pays until it is reconciled.",
+    )
     dunning_status = fields.Char(related="partner_id.dunning_status", string="Status")
     dunning_promise_broken = fields.Boolean(related="partner_id.dunning_promise_broken")
     dunning_dispute_count = fields.Integer(related="partner_id.dunning_dispute_count")
@@ -187,6 +196,20 @@ class AccountDunningQueue(models.Model):
         )
         return {(partner.id, company.id): count for partner, company, count in groups}
 
+    def _compute_bank_line_id(self):
+        """The first bank statement line not reconciled yet holding the
+        customer's invoices, as the nightly rule reads them
+        (`lib.snapshot.read_bank_lines`): one query per company shown."""
+        Rule = self.env["account.dunning.rule"]
+        found = {}
+        for company, rows in self.grouped("company_id").items():
+            day = Rule._get_company_today(company)
+            for line in read_bank_lines(self.env, company, rows.partner_id.ids, day):
+                for partner_id in (line.partner_id, *line.move_partner_ids):
+                    found.setdefault((company.id, partner_id), line.id)
+        for row in self:
+            row.bank_line_id = found.get((row.company_id.id, row.partner_id.id))
+
     def _compute_unreachable_count(self):
         counts = self._read_unreachable_counts(self.partner_id, self.company_id)
         for row in self:
@@ -254,6 +277,29 @@ class AccountDunningQueue(models.Model):
             }
         drafts.action_validate()
         return True
+
+    def action_open_bank_line(self):
+        """Reconcile the payment that holds this customer: Odoo's bank
+        reconciliation on its statement line where installed (Enterprise's
+        `account_accountant`), else the line's journal entry (Community has
+        no reconciliation screen for statement lines)."""
+        self.ensure_one()
+        line = self.bank_line_id
+        if not line:
+            raise UserError(
+                self.env._("No payment waits to be reconciled for this customer.")
+            )
+        if hasattr(line, "action_open_recon_st_line"):
+            return line.action_open_recon_st_line()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Payment to reconcile"),
+            "res_model": "account.move",
+            "res_id": line.move_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
 
     def action_log_call(self):
         self.ensure_one()

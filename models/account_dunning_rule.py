@@ -1,4 +1,4 @@
-"""The escalation rule. Over 600 lines on purpose: every rule the engine, the
+"""The escalation rule. Over 600 lines because every rule the engine, the
 wizards and the forms share has its one home here (DESIGN.md: one rule, one
 place), from open invoices to reachability and the night's reminders."""
 
@@ -16,8 +16,10 @@ from ..lib.snapshot import Level, Policy
 # Time zone of a company whose address has none (the addon is for France).
 DEFAULT_TZ = "Europe/Paris"
 # Why invoices or customers get no reminder, in the order they are checked:
-# invoice causes first, then customer causes. Each is also a counter of the
-# run (`account.dunning.run`, field of the same name).
+# invoice causes first, then customer causes (`skip_bank_line` is both: a bank
+# statement line not reconciled yet holds the invoices it names, or the
+# customer whose overdue amount it covers). Each is also a counter of the run
+# (`account.dunning.run`, field of the same name).
 SKIP_CAUSES = (
     "skip_excluded",
     "skip_disputed",
@@ -28,6 +30,7 @@ SKIP_CAUSES = (
     "skip_paused",
     "skip_proceedings",
     "skip_to_reconcile",
+    "skip_bank_line",
     "skip_minimum",
     "skip_interval",
     "skip_no_policy",
@@ -236,6 +239,11 @@ class AccountDunningRule(models.AbstractModel):
                 "This customer has unapplied payments or credit notes and owes "
                 "nothing: reconcile before reminding."
             ),
+            "skip_bank_line": self.env._(
+                "payment received, to reconcile: a bank statement line not "
+                "reconciled yet names this invoice or covers what the customer "
+                "owes"
+            ),
             "skip_minimum": self.env._(
                 "The amount due is under the minimum of the customer's policy."
             ),
@@ -245,10 +253,12 @@ class AccountDunningRule(models.AbstractModel):
         }
 
     @api.model
-    def _get_move_skip_cause(self, invoice, level, policy, date, taken):
+    def _get_move_skip_cause(self, invoice, level, policy, date, taken, bank=()):
         """Why the invoice does not climb to `level` on `date`, else None;
         `taken` holds the (invoice, level) pairs already reminded or awaiting
-        confirmation (`account.dunning.action.line._fetch_taken_slots`)."""
+        confirmation (`account.dunning.action.line._fetch_taken_slots`),
+        `bank` the invoices named by a bank statement line not reconciled
+        yet (`lib.snapshot.read_bank_lines`)."""
         if invoice.dunning_excluded:
             return "skip_excluded"
         if invoice.is_disputed:
@@ -260,14 +270,26 @@ class AccountDunningRule(models.AbstractModel):
             return "skip_pending"
         if invoice.schedule_state == "active":
             return "skip_schedule"
+        if invoice.id in bank:
+            return "skip_bank_line"
         return None
 
     @api.model
     def _get_partner_skip_cause(
-        self, customer, policy, amount_due, balance, last_date, date, ignore_interval
+        self,
+        customer,
+        policy,
+        amount_due,
+        balance,
+        last_date,
+        date,
+        ignore_interval,
+        bank_amount=0.0,
     ):
         """Why the customer gets no reminder on `date`, else None. Amounts are
-        in the company currency and already rounded to it."""
+        in the company currency and already rounded to it; `bank_amount` is
+        what its bank statement lines not reconciled yet, naming no invoice,
+        received from it."""
         if customer.dunning_blocked:
             return "skip_blocked"
         if customer.dunning_paused_until and customer.dunning_paused_until >= date:
@@ -276,6 +298,8 @@ class AccountDunningRule(models.AbstractModel):
             return "skip_proceedings"
         if balance <= 0:
             return "skip_to_reconcile"
+        if bank_amount and bank_amount >= amount_due:
+            return "skip_bank_line"
         if amount_due < policy.min_amount:
             return "skip_minimum"
         if not ignore_interval and last_date:
@@ -474,7 +498,7 @@ class AccountDunningRule(models.AbstractModel):
                 if not level:
                     continue
                 cause = self._get_move_skip_cause(
-                    invoice, level, policy, date, snapshot.taken
+                    invoice, level, policy, date, snapshot.taken, snapshot.bank_moves
                 )
                 if cause:
                     skipped[cause] += 1
@@ -517,12 +541,16 @@ class AccountDunningRule(models.AbstractModel):
                 date,
                 # a promise broken tonight: the next level goes out at once
                 ignore_interval or partner_id in snapshot.broken,
+                currency.round(
+                    sum(line.amount for line in snapshot.bank_partners[partner_id])
+                ),
             )
             if not cause and currency.compare_amounts(amount_due, 0) <= 0:
                 # the customer's credits cover every invoice reminded
                 cause = "skip_to_reconcile"
             if cause:
-                skipped[cause] += 1
+                # money in the bank holds invoices: counted as such
+                skipped[cause] += len(targets) if cause == "skip_bank_line" else 1
                 partner_reasons[partner_id] = cause
                 for move_id in targets:
                     reasons[move_id] = cause

@@ -112,11 +112,33 @@ class AccountDunningRun(models.Model):
         string="Customers in collective proceedings", readonly=True
     )
     skip_to_reconcile = fields.Integer(string="Customers to reconcile", readonly=True)
+    skip_bank_line = fields.Integer(
+        string="Payment received, to reconcile",
+        readonly=True,
+        help="Invoices held by a bank statement line not reconciled yet: its "
+        "label or reference names them, or it came from their customer and "
+        "covers its overdue amount.",
+    )
     skip_minimum = fields.Integer(string="Customers under minimum", readonly=True)
     skip_interval = fields.Integer(
         string="Customers reminded too recently", readonly=True
     )
     skip_no_policy = fields.Integer(string="Customers without policy", readonly=True)
+    pdf_rendered_count = fields.Integer(
+        string="Invoice PDFs rendered",
+        compute="_compute_pdf_counts",
+        help="Invoice PDFs the run's emails waited for (Odoo kept none for "
+        "these invoices), rendered after the night by the job's later step.",
+    )
+    pdf_failed_count = fields.Integer(
+        string="Invoice PDFs not rendered",
+        compute="_compute_pdf_counts",
+        help="Invoice PDFs that could not be rendered: their emails left "
+        "without them.",
+    )
+    pdf_errors = fields.Text(
+        string="Why invoice PDFs were not rendered", compute="_compute_pdf_counts"
+    )
     error_log = fields.Text(string="Errors", readonly=True)
     rate_warning = fields.Text(
         string="Reference rates",
@@ -139,6 +161,15 @@ class AccountDunningRun(models.Model):
                     part=run.worker + 1,
                     count=run.worker_count,
                 )
+
+    def _compute_pdf_counts(self):
+        counts = self.env["account.dunning.invoice.pdf"]._read_run_counts(self)
+        for run in self:
+            (
+                run.pdf_rendered_count,
+                run.pdf_failed_count,
+                run.pdf_errors,
+            ) = counts.get(run.id, (0, 0, False))
 
     def init(self):
         # One nightly run per company, day and part, even when the cron workers
@@ -399,15 +430,17 @@ class AccountDunningRun(models.Model):
 
     def _get_queued_ids(self, limit=None):
         """Reminders of this run's customers waiting for their email or SMS,
-        this run's and any an interrupted night left behind."""
-        action = self.env["account.dunning.action"]
-        action.flush_model(["company_id", "partner_id", "state", "date"])
+        this run's and any an interrupted night left behind; not the emails
+        waiting for invoice PDFs (`account.dunning.invoice.pdf`)."""
+        Pdf = self.env["account.dunning.invoice.pdf"]
+        Pdf._flush()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id FROM account_dunning_action
+                SELECT id FROM account_dunning_action a
                  WHERE company_id = %(company)s AND state = 'queued'
                    AND date <= %(date)s AND MOD(partner_id, %(count)s) = %(worker)s
+                   AND NOT %(waiting)s
               ORDER BY id
                  LIMIT %(limit)s
                 """,
@@ -415,6 +448,7 @@ class AccountDunningRun(models.Model):
                 date=self.date,
                 count=self.worker_count,
                 worker=self.worker,
+                waiting=Pdf._get_waiting_sql("a"),
                 limit=limit,
             )
         )
@@ -540,6 +574,9 @@ class AccountDunningRun(models.Model):
             )
         if self.state == "sending" and len(queued) < batch_size:
             vals.update({"state": "done", "end_datetime": fields.Datetime.now()})
+            Pdf = self.env["account.dunning.invoice.pdf"]
+            if Pdf._fetch_missing(1):
+                Pdf._trigger()  # the later step: the PDFs emails wait for
         self.write(vals)
         return delivered
 

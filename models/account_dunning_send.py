@@ -7,7 +7,7 @@ from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
 from ..lib.formats import DunningFormats
-from ..lib.sql import array_literal, insert_columns, update_column
+from ..lib.sql import array_literal, update_column
 from .account_dunning_action import (
     VALIDATED_STATE_BY_CHANNEL,
 )
@@ -37,11 +37,23 @@ class AccountDunningSend(models.AbstractModel):
         """Queue the reminders' emails, one batch per level: every field is
         rendered once per language and the emails are created in one go
         (`mail.template._dunning_queue_mail_batch`). When a batch fails, the
-        reminders that break it are found and fail alone."""
+        reminders that break it are found and fail alone.
+
+        A level attaching the invoice PDFs composes at once the emails whose
+        invoices all have one; the others stay queued while a later step of
+        the job renders the missing PDFs (`account.dunning.invoice.pdf`)."""
+        Pdf = self.env["account.dunning.invoice.pdf"]
         for level, level_actions in actions.grouped("level_id").items():
             if not level.mail_template_id:
                 self._fail_without_template(level_actions, "email", track)
                 continue
+            if level.attach_invoices:
+                waiting = Pdf._get_waiting(level_actions)
+                if waiting:
+                    Pdf._trigger()
+                    level_actions -= waiting
+                    if not level_actions:
+                        continue
             mail_by_action, errors = self._queue_emails_isolating_failures(
                 level_actions, level.mail_template_id
             )
@@ -60,7 +72,7 @@ class AccountDunningSend(models.AbstractModel):
                     ),
                 )
             if level.attach_invoices:
-                self._attach_invoice_pdfs(sent)
+                Pdf._attach(sent)
         # Odoo's scheduler sends the mail queue every hour: the reminders go out
         # now rather than within the hour
         self._trigger_cron("mail.ir_cron_mail_scheduler_action")
@@ -111,66 +123,6 @@ class AccountDunningSend(models.AbstractModel):
         if not compose(actions) and len(actions) > 1:
             isolate(actions)
         return mail_by_action, errors
-
-    @api.model
-    def _attach_invoice_pdfs(self, actions):
-        """Attach each invoice's PDF to its reminder email: the legal PDF Odoo
-        kept when the invoice was sent, else one rendered now (one wkhtmltopdf
-        call for all the invoices missing one)."""
-        pdfs = self._get_invoice_pdfs(actions.move_ids)
-        links = {
-            (action.mail_id.mail_message_id.id, pdfs[move.id].id)
-            for action in actions
-            for move in action.move_ids
-            if move.id in pdfs
-        }
-        # one INSERT for the batch (the ORM links them one email at a time)
-        self.env["mail.message"].flush_model(["attachment_ids"])
-        insert_columns(
-            self.env.cr,
-            "message_attachment_rel",
-            {
-                "message_id": ([link[0] for link in links], "int4"),
-                "attachment_id": ([link[1] for link in links], "int4"),
-            },
-        )
-        self.env["mail.message"].invalidate_model(["attachment_ids"])
-        self.env["mail.mail"].invalidate_model(["attachment_ids"])
-
-    @api.model
-    def _get_invoice_pdfs(self, moves):
-        """{invoice id: its PDF attachment}: the legal PDF Odoo kept when the
-        invoice was sent, else one rendered now (one wkhtmltopdf call)."""
-        missing = moves.filtered(lambda m: not m.invoice_pdf_report_id)
-        rendered = {}
-        if missing:
-            try:
-                with self.env.cr.savepoint():
-                    streams, report_type = self.env[
-                        "ir.actions.report"
-                    ]._pre_render_qweb_pdf("account.account_invoices", missing.ids)
-            except Exception:  # noqa: BLE001 - the reminder matters more than its PDF
-                _logger.warning("Invoice PDFs could not be rendered", exc_info=True)
-                streams, report_type = {}, "failed"
-            if report_type == "pdf":
-                vals_list = [
-                    {
-                        "name": move._get_invoice_report_filename(),
-                        "raw": streams[move.id]["stream"].getvalue(),
-                        "mimetype": "application/pdf",
-                        "res_model": "account.move",
-                        "res_id": move.id,
-                    }
-                    for move in missing
-                    if streams.get(move.id, {}).get("stream")
-                ]
-                attachments = self.env["ir.attachment"].create(vals_list)
-                rendered = {att.res_id: att for att in attachments}
-        return {
-            move.id: move.invoice_pdf_report_id or rendered[move.id]
-            for move in moves
-            if move.invoice_pdf_report_id or move.id in rendered
-        }
 
     # ------------------------------------------------------------
     # SMS AND CALLS

@@ -34,3 +34,5 @@ from . import test_letter_claims
 from . import test_delivery_outcome
 from . import test_plain_errors
 from . import test_unreachable_flag
+from . import test_escalation_bank_lines
+from . import test_reminder_invoice_pdfs

@@ -60,6 +60,10 @@ class TestDunningWizard(DunningCommon):
         self.assertEqual(action_a.move_ids, inv_a1 | inv_a2)
         self.assertEqual(action_b.level_id, self.level_second)
         self.assertEqual(action_b.channel, "email")
+        # the first reminder attaches the invoice PDFs: its email waits for
+        # the job that renders them
+        self.assertEqual(action_a.state, "queued")
+        self._render_invoice_pdfs()
         # the emails count once Odoo's mail queue has sent them
         self.assertEqual(actions.mapped("state"), ["sending", "sending"])
         self.assertFalse(inv_a1.dunning_level_id)

@@ -34,6 +34,8 @@ class TestPlainErrors(DunningCommon):
             .with_context(active_model="account.move", active_ids=invoices.ids)
         ).save()
         wizard.action_confirm()
+        # the job renders the invoice PDFs the email waits for
+        self._render_invoice_pdfs()
         return wizard
 
     def _failed_night(self):
@@ -185,6 +187,7 @@ class TestPlainErrors(DunningCommon):
             self.assertEqual(line.level_id, self.level_first)
             line.send_sms = True
         form.save().action_confirm()
+        self._render_invoice_pdfs()
         sms = self._actions(channel="sms")
         self.assertEqual(sms.state, "failed")
         self.assertIn("has no SMS template", sms.error_message)

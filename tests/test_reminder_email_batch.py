@@ -80,6 +80,13 @@ class TestReminderEmailBatch(DunningCommon):
             self.assertEqual(queue.call_count, batches)
         return emails.mail_id
 
+    def _sent_invoice(self, customer):
+        """An invoice sent from Odoo, which kept its PDF: its reminder's email
+        is composed at once."""
+        invoice = self._create_invoice(customer, self.due)
+        invoice.invoice_pdf_report_file = base64.b64encode(b"%PDF-1.4 invoice")
+        return invoice
+
     @staticmethod
     def _values(mail):
         return {
@@ -100,8 +107,9 @@ class TestReminderEmailBatch(DunningCommon):
         for index, customer in enumerate(customers):
             invoices |= self._create_invoice(customer, self.due, 1234.5 * (index + 1))
             invoices |= self._create_invoice(customer, self.due - timedelta(days=3))
-        # the invoice PDFs kept by Odoo are attached to the reminders
-        for invoice in invoices[::2]:
+        # the invoice PDFs kept by Odoo are attached to the reminders (those
+        # of invoices without one wait for the job: test_reminder_invoice_pdfs)
+        for invoice in invoices:
             invoice.invoice_pdf_report_file = base64.b64encode(b"%PDF-1.4 invoice")
         conditions = self.env["ir.attachment"].create(
             {"name": "Conditions.pdf", "raw": b"%PDF-1.4 terms"}
@@ -167,7 +175,7 @@ class TestReminderEmailBatch(DunningCommon):
             customers |= self._create_customer(f"Client {index}", lang="en_US")
         body_broken, subject_broken = customers[1], customers[4]
         for customer in customers:
-            self._create_invoice(customer, self.due)
+            self._sent_invoice(customer)
         self.template.write(
             {
                 "body_html": "<p t-out='object.partner_id.name if "
@@ -202,7 +210,7 @@ class TestReminderEmailBatch(DunningCommon):
         customers = self.env["res.partner"]
         for index in range(8):
             customers |= self._create_customer(f"Lot {index}", lang="en_US")
-            self._create_invoice(customers[-1], self.due)
+            self._sent_invoice(customers[-1])
         emails = self._queue(customers)
         broken = emails.sorted("id")[5]
         self.template.body_html = (

@@ -7,7 +7,7 @@ Usage::
         [--template-db NAME] [--date YYYY-MM-DD] [--pdf-ratio R] [--batch-size N]
         [--repeat N] [--no-email-compare] [--no-attach] [--profile [FILE]]
         [--log-sql [FILE]] [--keep] [--drop] [--update] [--addons-path PATH]
-        [--workers N] [--escalation-only] [--orm-notes]
+        [--workers N] [--escalation-only] [--orm-notes] [--pdf-step N]
     python3 tools/benchmark.py --wizard 1000 [--customers N] [--database NAME]
         [--template-db NAME] [--repeat N] [--profile [FILE]] [--drop]
 
@@ -39,7 +39,12 @@ Usage::
    ``--workers N`` splits the run into N parts, as the nightly cron workers
    share a night, each measured by its own process, all started together (each
    part in its own transaction, rolled back); ``--escalation-only`` leaves the
-   emails queued (the escalation alone).
+   emails queued (the escalation alone).  When invoices lack their PDF
+   (``--pdf-ratio`` under 1), an HTTP server runs in this process so that
+   wkhtmltopdf gets the report CSS as in production; the emails waiting for
+   PDFs after the run are counted, and ``--pdf-step N`` then measures the
+   later step of the job that renders them, on N invoices (one call of
+   ``account.dunning.invoice.pdf._cron_render``, in the same transaction).
 
 ``--wizard N`` measures the opening of the "Relancer" wizard instead: a data set
 of N open invoices, all overdue, over N / 10 customers (same builder), then, as
@@ -68,6 +73,7 @@ import random
 import re
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -140,6 +146,8 @@ PHASES = [
     ("mail.template", "send_mail_batch"),
     ("mail.template", "_dunning_queue_mail_batch"),
     ("account.dunning.send", "_attach_invoice_pdfs"),
+    ("account.dunning.invoice.pdf", "_get_waiting"),
+    ("account.dunning.invoice.pdf", "_attach"),
     ("account.dunning.action", "_compute_move_ids"),
     ("account.dunning.send", "_format_summary_html"),
     ("account.dunning.send", "_compose_sms"),
@@ -1252,6 +1260,10 @@ def _measure(cr, args, mode, marker, log_sql, part=0, ready=None):
         env["ir.config_parameter"].set_param(
             "account_dunning.batch_size", args.batch_size
         )
+    if serves_http(args):
+        env["ir.config_parameter"].set_param(
+            "report.url", f"http://127.0.0.1:{args.http_port}"
+        )
     switched = switch_email_to_letter(env, company) if mode == "letter-only" else None
     if args.no_attach:
         env["account.dunning.level"].search(
@@ -1337,6 +1349,7 @@ def _measure(cr, args, mode, marker, log_sql, part=0, ready=None):
         result.update(failed_run_values(run))
         return result
     result.update(read_run(env, run, marker))
+    result.update(measure_pdf_step(env, run, args, mode))
     if profiler:
         profiler.dump_stats(args.profile)
         result["profile"] = args.profile
@@ -1348,6 +1361,34 @@ def _measure(cr, args, mode, marker, log_sql, part=0, ready=None):
     else:
         cr.rollback()
     return result
+
+
+def measure_pdf_step(env, run, args, mode):
+    """After the run: the emails left waiting for invoice PDFs and, with
+    `--pdf-step N`, the later step of the job that renders them, measured on N
+    invoices (not part of the run's figures)."""
+    values = {"pdf_waiting": 0, "pdf_step": None}
+    if "account.dunning.invoice.pdf" not in env.registry:
+        return values  # an addon that renders the PDFs inside the run
+    Pdf = env["account.dunning.invoice.pdf"]
+    values["pdf_waiting"] = len(Pdf._get_waiting(run.action_ids))
+    if not args.pdf_step or mode != "full" or not values["pdf_waiting"]:
+        return values
+    env.flush_all()
+    cr = env.cr
+    queries = cr.sql_log_count
+    started = time.perf_counter()
+    composed = Pdf._cron_render(batch_size=args.pdf_step)
+    env.flush_all()
+    seconds = time.perf_counter() - started
+    values["pdf_step"] = {
+        "seconds": seconds,
+        "queries": cr.sql_log_count - queries,
+        "rendered": run.pdf_rendered_count,
+        "failed": run.pdf_failed_count,
+        "composed": len(composed),
+    }
+    return values
 
 
 def measure_parallel(args, marker):
@@ -1528,7 +1569,14 @@ def failed_run_values(run):
         ],
         0,
     )
-    values.update(duration=0.0, reached={}, level_names={}, error_log=None)
+    values.update(
+        duration=0.0,
+        reached={},
+        level_names={},
+        error_log=None,
+        pdf_waiting=0,
+        pdf_step=None,
+    )
     return values
 
 
@@ -1546,7 +1594,11 @@ def read_run(env, run, marker):
         "failed_count",
         "duration",
     ]
-    fields += [name for name in run._fields if name.startswith("skip_")]
+    fields += [
+        name
+        for name in run._fields
+        if name.startswith("skip_") or name.startswith("pdf_")
+    ]
     values = {name: run[name] for name in fields}
     env.cr.execute(
         "SELECT l.level_id, COUNT(DISTINCT l.move_id) "
@@ -1715,6 +1767,7 @@ def report_details(res):
     skips = {k: v for k, v in res.items() if k.startswith("skip_") and v}
     say("    skipped: " + (", ".join(f"{k}={v}" for k, v in skips.items()) or "none"))
     report_levels(res)
+    report_pdfs(res)
     total = res["seconds"] or 1
     rows = []
     for key, (calls, seconds, queries) in res["phases"].items():
@@ -1750,6 +1803,29 @@ def report_levels(res):
             say(f"    ENGINE CHECK MISMATCH: expected {expected}, got {reached}")
     if res.get("error_log"):
         say("    errors: " + res["error_log"][:500])
+
+
+def report_pdfs(res):
+    if "pdf_waiting" not in res:
+        return
+    say(
+        f"    emails waiting for invoice PDFs after the run: {res['pdf_waiting']}"
+        + (
+            f" (invoice PDFs rendered {res.get('pdf_rendered_count', 0)}, "
+            f"failed {res.get('pdf_failed_count', 0)})"
+            if "pdf_rendered_count" in res
+            else ""
+        )
+    )
+    step = res.get("pdf_step")
+    if step:
+        done = (step["rendered"] + step["failed"]) or 1
+        say(
+            f"    later step (--pdf-step): {step['rendered']} PDFs rendered, "
+            f"{step['failed']} failed, {step['composed']} emails composed in "
+            f"{step['seconds']:.1f} s and {step['queries']} queries "
+            f"({step['seconds'] / done:.2f} s per invoice); not in the run's figures"
+        )
 
 
 def report_shapes(res):
@@ -2072,6 +2148,14 @@ def parse_args(argv):
         help="write the chatter notes through the ORM's _message_log_batch "
         "instead of one INSERT (to measure what the INSERT saves)",
     )
+    parser.add_argument(
+        "--pdf-step",
+        type=int,
+        metavar="N",
+        help="after the run, measure the later step of the job that renders the "
+        "invoice PDFs the emails wait for, on N invoices (one call; not in the "
+        "run's figures)",
+    )
     parser.add_argument("--part", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--log-level", default="warn")
     args = parser.parse_args(argv)
@@ -2090,21 +2174,36 @@ def parse_args(argv):
     return args
 
 
+def serves_http(args):
+    """Invoices without their PDF: wkhtmltopdf needs the report CSS from an
+    HTTP server, as in production."""
+    return args.pdf_ratio < 1 and not args.no_attach and not args.wizard
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def bootstrap(args):
     args.addons_path = args.addons_path or default_addons_path()
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={args.addons_path}",
-            f"--log-level={args.log_level}",
-        ],
-        setup_logging=True,
-    )
+    options = [
+        f"--addons-path={args.addons_path}",
+        f"--log-level={args.log_level}",
+    ]
+    if serves_http(args):
+        args.http_port = free_port()
+        options += [f"--http-port={args.http_port}", f"--database={args.database}"]
+    odoo.tools.config.parse_config(options, setup_logging=True)
     marker = ensure_database(args)
     if marker and args.date is None:
         args.date = datetime.date.fromisoformat(marker["date"])
     args.date = args.date or datetime.date.today()
     odoo.tools.config["db_name"] = args.database
     registry = load_registry(args)
+    if serves_http(args):
+        odoo.service.server.ThreadedServer(odoo.http.root).http_spawn()
     if not marker:
         marker = build_dataset(registry, args)
     else:

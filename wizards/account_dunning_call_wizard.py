@@ -299,7 +299,7 @@ class AccountDunningCallWizard(models.TransientModel):
             dunning_invoice_names=", ".join(self.move_ids.mapped("name"))
         ).send_mail(call.id)
         mail = self.env["mail.mail"].browse(mail_id)
-        pdfs = self.env["account.dunning.send"]._get_invoice_pdfs(self.move_ids)
+        pdfs = self.env["account.dunning.invoice.pdf"]._get_invoice_pdfs(self.move_ids)
         mail.attachment_ids = [Command.link(att.id) for att in pdfs.values()]
         call.mail_id = mail
 
