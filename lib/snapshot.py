@@ -189,7 +189,7 @@ class DunningSnapshot:
                 """
                 SELECT partner_id, MAX(date) FROM account_dunning_action
                  WHERE company_id = %s AND partner_id = ANY(%s) AND state IN %s
-                   AND date <= %s
+                   AND date <= %s AND channel != 'portal'
               GROUP BY partner_id
                 """,
                 self.company.id,

@@ -203,6 +203,8 @@ class ReportDunningLetter(models.AbstractModel):
                 ("partner_id", "in", actions.partner_id.ids),
                 ("company_id", "in", actions.company_id.ids),
                 ("state", "in", VALIDATED_STATES),
+                # the customer's answers on its page are no reminders
+                ("channel", "!=", "portal"),
                 ("date", "<=", max(actions.mapped("date"))),
             ],
             order="date, id",
