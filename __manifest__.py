@@ -37,6 +37,7 @@
         "views/account_dunning_reason_views.xml",
         "views/account_dunning_promise_views.xml",
         "views/account_dunning_dispute_views.xml",
+        "views/account_dunning_declaration_views.xml",
         "views/account_dunning_rate_views.xml",
         "wizards/account_dunning_wizard_views.xml",
         "wizards/account_dunning_call_wizard_views.xml",

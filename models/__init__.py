@@ -18,6 +18,7 @@ from . import account_dunning_schedule
 from . import account_dunning_schedule_line
 from . import account_dunning_promise
 from . import account_dunning_dispute
+from . import account_dunning_declaration
 from . import account_move
 from . import res_company
 from . import res_config_settings

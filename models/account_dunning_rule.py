@@ -1,4 +1,4 @@
-"""The escalation rule. Over 600 lines on purpose: every rule the engine, the
+"""The escalation rule. Over 600 lines because every rule the engine, the
 wizards and the forms share has its one home here (DESIGN.md: one rule, one
 place), from open invoices to reachability and the night's reminders."""
 
@@ -255,6 +255,12 @@ class AccountDunningRule(models.AbstractModel):
             return "skip_disputed"
         promise = invoice.dunning_promise_date
         if promise and promise + timedelta(days=policy.grace_days) >= date:
+            return "skip_promise"
+        # the customer said on its page it has paid: held while the payment
+        # is looked for (skip_bank_line, "payment received, to reconcile",
+        # once the bank statement lines hold reminders too)
+        declared = invoice.dunning_declared_paid_date
+        if declared and declared + timedelta(days=policy.grace_days) >= date:
             return "skip_promise"
         if (invoice.id, level.id) in taken:
             return "skip_pending"
