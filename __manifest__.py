@@ -7,8 +7,8 @@
     "website": "https://github.com/account-dunning/account_dunning",
     "author": "account_dunning developers",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "sms", "portal"],
-    "external_dependencies": {"python": ["xlsxwriter", "num2words"]},
+    "depends": ["account", "account_payment", "mail", "sms", "portal"],
+    "external_dependencies": {"python": ["xlsxwriter", "num2words", "qrcode"]},
     "data": [
         "security/account_dunning_groups.xml",
         "security/ir.model.access.csv",
@@ -38,6 +38,7 @@
         "views/account_dunning_promise_views.xml",
         "views/account_dunning_dispute_views.xml",
         "views/account_dunning_declaration_views.xml",
+        "views/account_dunning_portal_templates.xml",
         "views/account_dunning_rate_views.xml",
         "wizards/account_dunning_wizard_views.xml",
         "wizards/account_dunning_call_wizard_views.xml",
