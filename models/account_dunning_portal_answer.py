@@ -76,7 +76,7 @@ class AccountDunningPortalAnswer(models.AbstractModel):
             )
         amount = self._check_amount(form.get("amount"), moves)
         message = self._read_message(form.get("message"))
-        Promise = self.env["account.dunning.promise"].sudo()
+        Promise = self._get_model("account.dunning.promise")
         self._check_repeat(
             Promise,
             [("partner_id", "=", customer.id), ("channel", "=", "portal")],
@@ -127,7 +127,7 @@ class AccountDunningPortalAnswer(models.AbstractModel):
             raise DunningPortalRefusal(self.env._("Choose the reason of the dispute."))
         message = self._read_message(form.get("message"), required=True)
         uploads = self._check_uploads(files)
-        Dispute = self.env["account.dunning.dispute"].sudo()
+        Dispute = self._get_model("account.dunning.dispute")
         self._check_repeat(Dispute, [("partner_id", "=", customer.id)], moves)
         user = Portal._get_responsible(customer, company)
         with self._refusing_errors():
@@ -251,7 +251,7 @@ class AccountDunningPortalAnswer(models.AbstractModel):
         self, customer, company, moves, vals, uploads, result, activity
     ):
         Portal = self.env["account.dunning.portal"]
-        Declaration = self.env["account.dunning.declaration"].sudo()
+        Declaration = self._get_model("account.dunning.declaration")
         self._check_repeat(
             Declaration,
             [("partner_id", "=", customer.id), ("kind", "=", vals["kind"])],
@@ -299,8 +299,7 @@ class AccountDunningPortalAnswer(models.AbstractModel):
         )
         note = "\n".join(filter(None, [summary, invoices, message]))
         action = (
-            self.env["account.dunning.action"]
-            .sudo()
+            self._get_model("account.dunning.action")
             .with_context(mail_create_nolog=True, mail_notrack=True)
             .create(
                 {
@@ -333,6 +332,12 @@ class AccountDunningPortalAnswer(models.AbstractModel):
             subtype_xmlid="mail.mt_note",
         )
         return action
+
+    @api.model
+    def _get_model(self, name):
+        """`name` to write an answer with: the activity created for the credit
+        controller tells them, not an assignment email from a public visitor."""
+        return self.env[name].sudo().with_context(mail_auto_subscribe_no_notify=True)
 
     @api.model
     def _schedule_activity(self, record, user, summary, note, deadline):
