@@ -34,3 +34,8 @@ from . import test_letter_claims
 from . import test_delivery_outcome
 from . import test_plain_errors
 from . import test_unreachable_flag
+from . import test_portal_answers
+from . import test_portal_page
+from . import test_portal_payment
+from . import test_portal_links
+from . import test_ui_portal_tour
