@@ -20,7 +20,8 @@ Invoice = namedtuple(
     "Invoice",
     "id name partner_id commercial_partner_id currency_id invoice_date_due "
     "amount_total amount_residual amount_residual_signed level_id "
-    "dunning_excluded is_disputed dunning_promise_date schedule_state",
+    "dunning_excluded is_disputed dunning_promise_date schedule_state "
+    "dunning_declared_paid_date",
 )
 # A customer, one of its contacts or an invoice address: what reaching it needs.
 Contact = namedtuple(
@@ -116,7 +117,7 @@ class DunningSnapshot:
                    m.amount_residual, m.amount_residual_signed, %(level)s,
                    COALESCE(m.dunning_excluded, FALSE),
                    COALESCE(m.is_disputed, FALSE),
-                   m.dunning_promise_date, s.state
+                   m.dunning_promise_date, s.state, m.dunning_declared_paid_date
               FROM account_move m
          LEFT JOIN account_dunning_schedule s ON s.id = m.dunning_schedule_id
              WHERE m.company_id = %(company)s
@@ -206,7 +207,7 @@ class DunningSnapshot:
                 """
                 SELECT partner_id, MAX(date) FROM account_dunning_action
                  WHERE company_id = %s AND partner_id = ANY(%s) AND state IN %s
-                   AND date <= %s
+                   AND date <= %s AND channel != 'portal'
               GROUP BY partner_id
                 """,
                 self.company.id,

@@ -19,6 +19,9 @@ from . import account_dunning_schedule
 from . import account_dunning_schedule_line
 from . import account_dunning_promise
 from . import account_dunning_dispute
+from . import account_dunning_declaration
+from . import account_dunning_portal
+from . import account_dunning_portal_answer
 from . import account_move
 from . import res_company
 from . import res_config_settings

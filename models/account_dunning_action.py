@@ -1,3 +1,6 @@
+"""The reminders history. Over 600 lines because one model keeps its record,
+its states and what a user does with it (confirm, cancel, retry, print)."""
+
 from collections import defaultdict
 
 import psycopg2
@@ -10,11 +13,16 @@ from odoo.tools import SQL, format_date, mute_logger
 from ..lib.formats import DunningFormats
 from ..lib.sql import insert_reminders, update_column, update_records
 
+# "portal": an answer of the customer on its page (/my/reminders/<token>),
+# recorded done and without invoice lines: never sent, never a level's
+# channel, no slot in the unique index, not a reminder for the interval
+# (account.dunning.portal).
 CHANNELS = [
     ("email", "Email"),
     ("sms", "SMS"),
     ("letter", "Letter"),
     ("call", "Phone call"),
+    ("portal", "Customer page"),
 ]
 STATES = [
     ("draft", "To confirm"),
@@ -42,6 +50,7 @@ VALIDATED_STATE_BY_CHANNEL = {
     "sms": "queued",
     "letter": "to_send",
     "call": "done",
+    "portal": "done",
 }
 # Fields of account.move that read the reminders history.
 DUNNING_STATE_FIELDS = ("dunning_level_id", "dunning_last_date", "dunning_count")
@@ -141,6 +150,7 @@ class AccountDunningAction(models.Model):
             ("dispute", "Dispute"),
             ("already_paid", "Says already paid"),
             ("duplicate", "Asks for a duplicate"),
+            ("plan_request", "Asks for a payment schedule"),
         ],
         string="Outcome",
         tracking=True,

@@ -35,6 +35,12 @@ class AccountDunningPolicy(models.Model):
         help="Days of tolerance after a promised or scheduled payment date before "
         "reminders resume.",
     )
+    portal_promise_days = fields.Integer(
+        string="Longest promise on the customer page (days)",
+        default=30,
+        help="A customer may promise on its page to pay up to this many days "
+        "ahead; beyond, the page asks them to call you.",
+    )
     note = fields.Html(translate=True)
     # Late-payment penalties
     contract_rate = fields.Float(
@@ -74,6 +80,11 @@ class AccountDunningPolicy(models.Model):
             "min_interval_positive",
             "CHECK(min_interval_days >= 0 AND grace_days >= 0)",
             "The minimum interval and the grace days cannot be negative.",
+        ),
+        (
+            "portal_promise_days_positive",
+            "CHECK(portal_promise_days > 0)",
+            "The longest promise on the customer page must be at least one day.",
         ),
         (
             "min_amount_positive",

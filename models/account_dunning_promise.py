@@ -10,6 +10,7 @@ PROMISE_CHANNELS = [
     ("email", "Email"),
     ("letter", "Letter"),
     ("meeting", "Meeting"),
+    ("portal", "Customer page"),
     ("other", "Other"),
 ]
 

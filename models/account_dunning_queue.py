@@ -124,7 +124,8 @@ class AccountDunningQueue(models.Model):
                                           AND o.channel = l.channel
                                           AND o.state IN %(active)s)))
                                AS failed_count,
-                           MAX(a.date) FILTER (WHERE a.state IN ('to_send', 'done'))
+                           MAX(a.date) FILTER (WHERE a.state IN ('to_send', 'done')
+                                                 AND a.channel != 'portal')
                                AS last_date
                       FROM account_dunning_action a
                       JOIN today t ON t.company_id = a.company_id

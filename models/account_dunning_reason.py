@@ -33,6 +33,11 @@ class AccountDunningReason(models.Model):
         string="Pauses reminders",
         help="While a dispute with this reason is open, its invoices get no reminder.",
     )
+    customer_facing = fields.Boolean(
+        string="On the customer page",
+        help="Offered to customers who dispute invoices on their page (the link "
+        "in every reminder); word it as the customer would.",
+    )
     suggested_response = fields.Text(
         string="Answer to give",
         translate=True,

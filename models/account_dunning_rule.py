@@ -266,6 +266,12 @@ class AccountDunningRule(models.AbstractModel):
         promise = invoice.dunning_promise_date
         if promise and promise + timedelta(days=policy.grace_days) >= date:
             return "skip_promise"
+        # the customer said on its page it has paid: held while the payment
+        # is looked for (skip_bank_line, "payment received, to reconcile",
+        # once the bank statement lines hold reminders too)
+        declared = invoice.dunning_declared_paid_date
+        if declared and declared + timedelta(days=policy.grace_days) >= date:
+            return "skip_promise"
         if (invoice.id, level.id) in taken:
             return "skip_pending"
         if invoice.schedule_state == "active":

@@ -1,3 +1,6 @@
+"""Everything the addon adds to customers, by topic. Over 600 lines because an
+extended model lives in exactly one file (one model, one file)."""
+
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -85,6 +88,35 @@ class ResPartner(models.Model):
         string="Chorus Pro service code",
         help="Code of the public buyer's service that receives and certifies the "
         "invoices on Chorus Pro.",
+    )
+
+    # ------------------------------------------------------------
+    # FIELDS: the customer's page (account.dunning.portal)
+    # ------------------------------------------------------------
+
+    dunning_access_token = fields.Char(
+        string="Customer page token",
+        compute="_compute_dunning_access_token",
+        store=True,
+        copy=False,
+        index="btree_not_null",
+        groups="account.group_account_invoice",
+        help="Opens the customer's page without login; given by every reminder. "
+        "Held by the commercial entity only.",
+    )
+    dunning_access_token_date = fields.Date(
+        string="Customer page link issued on",
+        compute="_compute_dunning_access_token",
+        store=True,
+        copy=False,
+        groups="account.group_account_invoice",
+    )
+    dunning_portal_url = fields.Char(
+        string="Customer page",
+        compute="_compute_dunning_portal_url",
+        groups="account.group_account_invoice",
+        help="The link every reminder gives: the customer sees its open invoices "
+        "there, pays, promises, disputes or says it has paid.",
     )
 
     # ------------------------------------------------------------
@@ -292,6 +324,29 @@ class ResPartner(models.Model):
         positive = (operator == "=") == value
         return [("commercial_partner_id", "in" if positive else "not in", ids)]
 
+    @api.depends("parent_id", "is_company")
+    def _compute_dunning_access_token(self):
+        """A commercial entity gets its link once (created, or its contact made
+        a company); a contact has none: its company's page is the customer's."""
+        Portal = self.env["account.dunning.portal"]
+        today = fields.Date.context_today(self)
+        for partner in self:
+            if partner.parent_id and not partner.is_company:
+                partner.dunning_access_token = False
+                partner.dunning_access_token_date = False
+            elif not partner.dunning_access_token:
+                partner.dunning_access_token = Portal._new_token()
+                partner.dunning_access_token_date = today
+
+    @api.depends("dunning_access_token")
+    @api.depends_context("company")
+    def _compute_dunning_portal_url(self):
+        for partner in self:
+            partner.dunning_portal_url = (
+                partner.dunning_access_token
+                and partner._get_dunning_portal_url(self.env.company)
+            )
+
     @api.depends("is_public_entity", "is_company", "vat")
     def _compute_dunning_debtor_category(self):
         for partner in self:
@@ -472,6 +527,13 @@ class ResPartner(models.Model):
     def action_open_dunning_actions(self):
         return self._get_dunning_records_action("account_dunning_action_action")
 
+    def action_dunning_revoke_link(self):
+        """Revoke the link to the customer's page (lost letter, former
+        employee...) and issue a new one: the next reminders give the new
+        link, the old one opens nothing."""
+        self.env["account.dunning.portal"]._revoke_link(self.commercial_partner_id)
+        return True
+
     def action_open_dunning_promises(self):
         return self._get_dunning_records_action("account_dunning_promise_action")
 
@@ -496,6 +558,14 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", customer.id)]
         action["context"] = {"default_partner_id": customer.id}
         return action
+
+    def _get_dunning_portal_url(self, company=None):
+        """The link to the customer's page (commercial entity), opened without
+        login, for the reminders of `company`: `account.dunning.portal`."""
+        self.ensure_one()
+        return self.env["account.dunning.portal"]._get_url(
+            self.commercial_partner_id, company
+        )
 
     def _get_dunning_policy(self, company=None):
         """The customer's policy in `company` (default: the current one): its

@@ -76,9 +76,12 @@ class ReportDunningLetter(models.AbstractModel):
         history = self._get_history(actions)
         broken_promises = self._get_broken_promises(actions)
         claims = self.env["account.dunning.claim"]._get_action_claims(actions)
+        Portal = self.env["account.dunning.portal"]
         values = {}
         for action in actions:
             partner = action.partner_id
+            # the customer's page: a short link to type and its QR code
+            portal_url = Portal._get_short_url(partner)
             lang = partner.lang or get_lang(self.env).code
             category = partner.dunning_debtor_category or "b2b"
             level = action.level_id
@@ -151,6 +154,8 @@ class ReportDunningLetter(models.AbstractModel):
                     lambda c, partner=partner: c != partner and c.name
                 ),
                 "reference": action._get_letter_reference(),
+                "portal_url": portal_url,
+                "portal_qr": portal_url and Portal._get_qr_data_uri(portal_url),
             }
         return values
 
@@ -203,6 +208,8 @@ class ReportDunningLetter(models.AbstractModel):
                 ("partner_id", "in", actions.partner_id.ids),
                 ("company_id", "in", actions.company_id.ids),
                 ("state", "in", VALIDATED_STATES),
+                # the customer's answers on its page are no reminders
+                ("channel", "!=", "portal"),
                 ("date", "<=", max(actions.mapped("date"))),
             ],
             order="date, id",

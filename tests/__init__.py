@@ -36,3 +36,8 @@ from . import test_plain_errors
 from . import test_unreachable_flag
 from . import test_escalation_bank_lines
 from . import test_reminder_invoice_pdfs
+from . import test_portal_answers
+from . import test_portal_page
+from . import test_portal_payment
+from . import test_portal_links
+from . import test_ui_portal_tour

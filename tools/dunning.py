@@ -46,7 +46,9 @@ BUILD = REPO / ".build"
 LINK_DIR = BUILD / "addons"
 BIN_DIR = BUILD / "bin"
 MODULE = "account_dunning"
-INSTALL = f"l10n_fr_account,{MODULE}"
+# payment_demo: Odoo's demo payment provider, which the tests of the customer
+# page pay with (and the demo database offers to its customers)
+INSTALL = f"l10n_fr_account,payment_demo,{MODULE}"
 DEMO_DB = "dunning_demo"
 ODOO_SERIES = (18, 0)
 PYTHON = os.environ.get("DUNNING_PYTHON") or sys.executable

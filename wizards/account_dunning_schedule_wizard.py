@@ -86,6 +86,13 @@ class AccountDunningScheduleWizard(models.TransientModel):
     )
     error_message = fields.Text(compute="_compute_check")
     warning_message = fields.Text(compute="_compute_check")
+    declaration_id = fields.Many2one(
+        "account.dunning.declaration",
+        string="Customer's request",
+        readonly=True,
+        help="The request for a payment schedule the customer sent from its page: "
+        "creating the schedule answers it.",
+    )
 
     # ------------------------------------------------------------
     # DEFAULT METHODS
@@ -353,4 +360,5 @@ class AccountDunningScheduleWizard(models.TransientModel):
                 ],
             }
         )
+        self.declaration_id._mark_scheduled(schedule)
         return schedule._get_form_action()
