@@ -242,7 +242,7 @@ class AccountDunningRule(models.AbstractModel):
             "skip_bank_line": self.env._(
                 "payment received, to reconcile: a bank statement line not "
                 "reconciled yet names this invoice or covers what the customer "
-                "owes"
+                "owes, or the customer declared it paid on its page"
             ),
             "skip_minimum": self.env._(
                 "The amount due is under the minimum of the customer's policy."
@@ -266,12 +266,11 @@ class AccountDunningRule(models.AbstractModel):
         promise = invoice.dunning_promise_date
         if promise and promise + timedelta(days=policy.grace_days) >= date:
             return "skip_promise"
-        # the customer said on its page it has paid: held while the payment
-        # is looked for (skip_bank_line, "payment received, to reconcile",
-        # once the bank statement lines hold reminders too)
+        # the customer said on its page it has paid: held, as money in the
+        # bank is, while the payment is looked for
         declared = invoice.dunning_declared_paid_date
         if declared and declared + timedelta(days=policy.grace_days) >= date:
-            return "skip_promise"
+            return "skip_bank_line"
         if (invoice.id, level.id) in taken:
             return "skip_pending"
         if invoice.schedule_state == "active":

@@ -273,12 +273,14 @@ class TestPortalAnswers(PortalCommon):
         self.assertEqual(declaration.hold_until, self.today + timedelta(days=grace))
         # the next night: held
         run = self._run(self.today + timedelta(days=grace))
-        self.assertEqual(run.skip_promise, 2)
+        # counted as money received, to reconcile
+        self.assertEqual(run.skip_bank_line, 2)
+        self.assertEqual(run.skip_promise, 0)
         self.assertFalse(self._actions(channel="email"))
         # once the grace days are over, the reminders resume
         run = self._run(self.today + timedelta(days=grace + 1))
         self.assertTrue(self._actions(channel="email"))
-        self.assertEqual(run.skip_promise, 0)
+        self.assertEqual(run.skip_bank_line, 0)
 
     def test_rejected_declaration_releases_the_invoices(self):
         declaration = self.Answer._record_paid(
