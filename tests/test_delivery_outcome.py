@@ -74,10 +74,13 @@ class DeliveryCommon(DunningCommon):
         cls.address = "compta@boulangerie-martin.example.com"
 
     def _night(self, day):
-        """The nightly job alone: its emails and SMS wait in Odoo's queues."""
+        """The nightly job alone (with its later step, which renders the
+        invoice PDFs the emails wait for): its emails and SMS wait in Odoo's
+        queues."""
         cron = self.env.ref("account_dunning.account_dunning_cron_run").sudo()
         with freeze_time(datetime.combine(day, time(12, 0))):
             cron.method_direct_trigger()
+            self._render_invoice_pdfs()
         return self._actions()
 
     def _notes(self, record):

@@ -28,8 +28,10 @@ class TestDunningWizardTour(DunningCommon, HttpCase):
             [("partner_id", "in", (bakery | garage).ids)]
         )
         self.assertEqual(actions.partner_id, bakery | garage)
-        # the email counts once Odoo's mail queue has sent it
+        # the email waits for the invoice PDF the job renders, then counts
+        # once Odoo's mail queue has sent it
         self.assertFalse(invoice_a.dunning_level_id)
+        self._render_invoice_pdfs()
         self._send_reminder_emails()
         self.assertEqual(invoice_a.dunning_level_id, self.level_first)
         self.assertEqual(invoice_b.dunning_level_id, self.level_call)
