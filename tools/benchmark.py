@@ -1381,6 +1381,7 @@ def measure_pdf_step(env, run, args, mode):
     composed = Pdf._cron_render(batch_size=args.pdf_step)
     env.flush_all()
     seconds = time.perf_counter() - started
+    run.invalidate_recordset(["pdf_rendered_count", "pdf_failed_count"])
     values["pdf_step"] = {
         "seconds": seconds,
         "queries": cr.sql_log_count - queries,
