@@ -78,14 +78,24 @@ class AccountDunningInvoicePdf(models.AbstractModel):
                         ON wa.action_id = %(action)s.id
                      WHERE wl.id = %(action)s.level_id
                        AND wl.attach_invoices
-                       AND wa.invoice_pdf_id IS NULL
-                       AND wa.invoice_pdf_error IS NULL
-                       AND NOT EXISTS (
-                            SELECT 1 FROM ir_attachment wp
-                             WHERE wp.res_model = 'account.move'
-                               AND wp.res_id = wa.move_id
-                               AND wp.res_field = 'invoice_pdf_report_file')))""",
+                       AND %(missing)s))""",
             action=SQL.identifier(alias),
+            missing=self._get_line_missing_sql("wa"),
+        )
+
+    @api.model
+    def _get_line_missing_sql(self, alias):
+        """SQL condition: the reminder line of the query's `alias` still lacks
+        its invoice's PDF (none kept by Odoo, none rendered, none failed)."""
+        return SQL(
+            """%(line)s.invoice_pdf_id IS NULL
+               AND %(line)s.invoice_pdf_error IS NULL
+               AND NOT EXISTS (
+                    SELECT 1 FROM ir_attachment kept
+                     WHERE kept.res_model = 'account.move'
+                       AND kept.res_id = %(line)s.move_id
+                       AND kept.res_field = 'invoice_pdf_report_file')""",
+            line=SQL.identifier(alias),
         )
 
     @api.model
@@ -278,18 +288,13 @@ class AccountDunningInvoicePdf(models.AbstractModel):
                   FROM account_dunning_action a
                   JOIN account_dunning_action_line l ON l.action_id = a.id
                  WHERE %(waiting)s
-                   AND l.invoice_pdf_id IS NULL
-                   AND l.invoice_pdf_error IS NULL
-                   AND NOT EXISTS (
-                        SELECT 1 FROM ir_attachment p
-                         WHERE p.res_model = 'account.move'
-                           AND p.res_id = l.move_id
-                           AND p.res_field = 'invoice_pdf_report_file')
+                   AND %(missing)s
               GROUP BY l.move_id
               ORDER BY MIN(a.id), l.move_id
                  LIMIT %(limit)s
                 """,
                 waiting=self._get_waiting_sql("a"),
+                missing=self._get_line_missing_sql("l"),
                 limit=limit,
             )
         )
