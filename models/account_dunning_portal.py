@@ -106,7 +106,7 @@ class AccountDunningPortal(models.AbstractModel):
             raise UserError(
                 self.env._("Only credit controllers can revoke a customer's link.")
             )
-        today = fields.Date.context_today(self)
+        today = self._get_today(self.env.company)
         for partner in partners.sudo():
             partner.write(
                 {
@@ -150,10 +150,10 @@ class AccountDunningPortal(models.AbstractModel):
         start = max(
             filter(None, [customer.dunning_access_token_date, last]), default=None
         )
-        if (
-            start
-            and start + timedelta(days=self._get_link_days()) < fields.Date.today()
-        ):
+        # the company's day, as the token and the reminders are dated: the
+        # server's UTC day lags behind Paris every night before midnight
+        today = self._get_today(customer.company_id or self.env.company)
+        if start and start + timedelta(days=self._get_link_days()) < today:
             return Partner
         return customer
 

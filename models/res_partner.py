@@ -329,7 +329,7 @@ class ResPartner(models.Model):
         """A commercial entity gets its link once (created, or its contact made
         a company); a contact has none: its company's page is the customer's."""
         Portal = self.env["account.dunning.portal"]
-        today = fields.Date.context_today(self)
+        today = Portal._get_today(self.env.company)
         for partner in self:
             if partner.parent_id and not partner.is_company:
                 partner.dunning_access_token = False
