@@ -38,6 +38,7 @@
         "views/account_dunning_promise_views.xml",
         "views/account_dunning_dispute_views.xml",
         "views/account_dunning_declaration_views.xml",
+        "views/account_dunning_litigation_views.xml",
         "views/account_dunning_portal_templates.xml",
         "views/account_dunning_rate_views.xml",
         "wizards/account_dunning_wizard_views.xml",
