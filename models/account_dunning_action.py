@@ -2,6 +2,7 @@
 its states and what a user does with it (confirm, cancel, retry, print)."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 import psycopg2
 
@@ -194,6 +195,37 @@ class AccountDunningAction(models.Model):
     registered_mail_ref = fields.Char(
         string="Registered mail number", tracking=True, copy=False
     )
+    registered_mail_mode = fields.Selection(
+        [
+            ("lrar", "Registered letter with acknowledgement of receipt"),
+            ("lre", "Electronic registered letter"),
+            ("bailiff", "Served by a commissaire de justice"),
+        ],
+        string="Sent by",
+        tracking=True,
+        copy=False,
+    )
+    posted_date = fields.Date(string="Posted on", tracking=True, copy=False)
+    received_date = fields.Date(
+        string="Received on",
+        tracking=True,
+        copy=False,
+        help="Date of receipt on the acknowledgement: it starts the payment "
+        "deadline and, for a private person, the legal interest.",
+    )
+    proof_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Proof of receipt",
+        copy=False,
+        ondelete="restrict",
+    )
+    payment_deadline = fields.Date(
+        compute="_compute_payment_deadline",
+        store=True,
+        help="Last day to pay a formal notice: its days to pay counted from "
+        "its receipt when it left by registered mail (empty while awaiting "
+        "receipt), else from its date.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -212,6 +244,29 @@ class AccountDunningAction(models.Model):
 
     def _search_move_ids(self, operator, value):
         return [("line_ids.move_id", operator, value)]
+
+    @api.depends(
+        "is_formal_notice",
+        "date",
+        "registered_mail_mode",
+        "received_date",
+        "partner_id.dunning_debtor_category",
+        "level_id.payment_deadline_days",
+    )
+    def _compute_payment_deadline(self):
+        for action in self:
+            start = (
+                action.received_date
+                if action.registered_mail_mode
+                else action.received_date or action.date
+            )
+            if not action.is_formal_notice or not start:
+                action.payment_deadline = False
+                continue
+            category = action.partner_id.dunning_debtor_category or "b2b"
+            action.payment_deadline = start + timedelta(
+                days=action.level_id._get_deadline_days(category)
+            )
 
     @api.depends(
         "state",

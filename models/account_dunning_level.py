@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# A private person is always given at least 15 days to pay (DOMAIN.md §3.3).
+B2C_MIN_DEADLINE_DAYS = 15
+
 
 class AccountDunningLevel(models.Model):
     """One step of a policy: when it applies (delay) and how the customer is told."""
@@ -189,6 +192,14 @@ class AccountDunningLevel(models.Model):
         if self.create_activity:
             channels.append("call")
         return channels
+
+    def _get_deadline_days(self, category):
+        """Days the customer is given to pay after receiving the letter: a
+        private person always gets at least 15 (DOMAIN.md §3.3)."""
+        self.ensure_one()
+        if category == "b2c":
+            return max(self.payment_deadline_days, B2C_MIN_DEADLINE_DAYS)
+        return self.payment_deadline_days
 
     def _get_letter_tone(self):
         """How firm the letter reads: a courtesy note before the due date, a

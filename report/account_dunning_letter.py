@@ -17,9 +17,6 @@ from ..models.account_dunning_action import VALIDATED_STATES
 _logger = logging.getLogger(__name__)
 LETTER_REPORT = "account_dunning.action_report_dunning_letter"
 
-# DOMAIN.md 3.2: eight days to pay for professionals, fifteen for private persons.
-B2C_MIN_DEADLINE_DAYS = 15
-
 
 class ReportDunningLetter(models.AbstractModel):
     """Figures of the reminder letters, computed once for a whole batch: the
@@ -123,9 +120,7 @@ class ReportDunningLetter(models.AbstractModel):
                         total_in_words=amount_in_words(total_claimed, currency, lang),
                     )
                 )
-            deadline_days = level.payment_deadline_days
-            if category == "b2c":
-                deadline_days = max(deadline_days, B2C_MIN_DEADLINE_DAYS)
+            deadline_days = level._get_deadline_days(category)
             values[action.id] = {
                 "lang": lang,
                 "tone": level._get_letter_tone(),
