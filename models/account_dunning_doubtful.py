@@ -163,6 +163,7 @@ class AccountDunningDoubtful(models.AbstractModel):
         moves = self.env["account.move"].create(vals_list)
         for case, move in zip(cases, moves, strict=True):
             case.doubtful_move_id = move
+        self._log_on_cases(cases, moves)
         return moves
 
     @api.model
@@ -186,14 +187,19 @@ class AccountDunningDoubtful(models.AbstractModel):
                         "name": label,
                         "account_id": doubtful.id,
                         "partner_id": partner.id,
+                        "currency_id": invoice.currency_id.id,
+                        "amount_currency": invoice.amount_residual,
                         "debit": amount,
                     }
                 ),
+                # in the invoice's currency, so that it can be matched with it
                 Command.create(
                     {
                         "name": label,
                         "account_id": receivable.id,
                         "partner_id": partner.id,
+                        "currency_id": invoice.currency_id.id,
+                        "amount_currency": -invoice.amount_residual,
                         "credit": amount,
                     }
                 ),
@@ -258,6 +264,7 @@ class AccountDunningDoubtful(models.AbstractModel):
         moves = self.env["account.move"].create(vals_list)
         for case, move in zip(cases, moves, strict=True):
             case.depreciation_move_ids = [Command.link(move.id)]
+        self._log_on_cases(cases, moves)
         return moves
 
     @api.model
@@ -378,6 +385,11 @@ class AccountDunningDoubtful(models.AbstractModel):
             case.writeoff_move_id = credit_note
         for (case, _vals), move in zip(reversals, reversal_moves, strict=True):
             case.depreciation_move_ids = [Command.link(move.id)]
+        self._log_on_cases(cases, credit_notes)
+        self._log_on_cases(
+            self.env["account.dunning.litigation"].union(*(c for c, _v in reversals)),
+            reversal_moves,
+        )
         self._reconcile_transfers(cases)
         return credit_notes
 
@@ -441,6 +453,18 @@ class AccountDunningDoubtful(models.AbstractModel):
             ),
             "invoice_line_ids": lines,
         }
+
+    @api.model
+    def _log_on_cases(self, cases, moves):
+        """A note in each case's chatter linking the draft entry prepared."""
+        for case, move in zip(cases, moves, strict=True):
+            case.message_post(
+                body=self.env._(
+                    "Draft entry prepared, to review and post: %(move)s",
+                    move=move._get_html_link(),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     @api.model
     def _reconcile_transfers(self, cases):

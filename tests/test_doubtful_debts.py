@@ -174,6 +174,10 @@ class TestDoubtfulDebts(DunningCommon):
         )
         self.assertEqual(self.case.doubtful_move_id, moves)
         self.assertEqual(moves.state, "draft")
+        # the case's chatter links the draft entry
+        self.assertRegex(
+            str(self.case.message_ids[0].body), rf"data-oe-id=.{moves.id}\b"
+        )
         self.assertEqual(self.invoice.payment_state, "not_paid")
         self.assertEqual(self.invoice.amount_residual, 1200.0)
         self.assertFalse(moves.line_ids.matched_debit_ids)

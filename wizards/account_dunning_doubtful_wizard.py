@@ -11,7 +11,7 @@ class AccountDunningDoubtfulWizard(models.TransientModel):
     _description = "Doubtful debt entries"
 
     case_id = fields.Many2one(
-        "account.dunning.litigation", string="Case", required=True, readonly=True
+        "account.dunning.litigation", required=True, readonly=True
     )
     company_id = fields.Many2one(related="case_id.company_id")
     currency_id = fields.Many2one(related="case_id.currency_id")
