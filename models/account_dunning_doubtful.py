@@ -3,6 +3,7 @@ entries of a litigation case, in the company's French chart."""
 
 from odoo import Command, api, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import formatLang
 
 # account role: (code prefix searched in the chart, code named in messages)
 DOUBTFUL_ACCOUNTS = {
@@ -391,6 +392,7 @@ class AccountDunningDoubtful(models.AbstractModel):
             reversal_moves,
         )
         self._reconcile_transfers(cases)
+        self._log_collected_since_transfer(cases)
         return credit_notes
 
     @api.model
@@ -465,6 +467,36 @@ class AccountDunningDoubtful(models.AbstractModel):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+
+    @api.model
+    def _log_collected_since_transfer(self, cases):
+        """What was collected after the transfer stays in 416 (the payments
+        settle the invoice on 411): say so on the case, for the accountant to
+        move it back to 411 and match it with the transfer."""
+        for case in cases:
+            transferred = sum(
+                case.doubtful_move_id.line_ids.filtered(
+                    lambda line: line.account_id.code.startswith("416")
+                ).mapped("balance")
+            )
+            written_off = -sum(
+                case.writeoff_move_id.line_ids.filtered(
+                    lambda line: line.account_id.code.startswith("416")
+                ).mapped("balance")
+            )
+            left = case.currency_id.round(transferred - written_off)
+            if case.currency_id.compare_amounts(left, 0.0) > 0:
+                case.message_post(
+                    body=self.env._(
+                        "%(amount)s collected since the transfer to doubtful "
+                        "debts is still on 416: move it back to 411 and match it "
+                        "with the transfer's 411 line.",
+                        amount=formatLang(
+                            self.env, left, currency_obj=case.currency_id
+                        ),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
 
     @api.model
     def _reconcile_transfers(self, cases):

@@ -231,6 +231,25 @@ class TestDoubtfulDebts(DunningCommon):
         with self.assertRaisesRegex(UserError, "already written off"):
             self._run("writeoff", "2027-03-31", confirm_collectible=True)
 
+    def test_writeoff_after_partial_payment(self):
+        """200.00 collected after the transfer: the write-off bears on the
+        1,000.00 still open (833.33 HT + 166.67 VAT) and the case says what
+        is left on 416."""
+        self._run("transfer", "2026-04-01").action_post()
+        self._pay(self.invoice, amount=200.0, day="2026-05-01")
+        self.assertEqual(self.invoice.amount_residual, 1000.0)
+        self.case.state = "lost"
+        credit_note = self._run("writeoff", "2026-12-31")
+        self.assertEqual(
+            self._lines(credit_note),
+            [("416000", 0.0, 1000.0), ("445710", 166.67, 0.0), ("654100", 833.33, 0.0)],
+        )
+        self.assertEqual(credit_note.amount_total, 0.0)
+        self.assertIn(
+            "still on 416",
+            str(self.case.message_ids[0].body),
+        )
+
     # ------------------------------------------------------------
     # Refusals: plain message, nothing written
     # ------------------------------------------------------------
