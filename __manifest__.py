@@ -38,6 +38,7 @@
         "views/account_dunning_promise_views.xml",
         "views/account_dunning_dispute_views.xml",
         "views/account_dunning_declaration_views.xml",
+        "wizards/account_dunning_doubtful_wizard_views.xml",
         "views/account_dunning_litigation_views.xml",
         "views/account_dunning_portal_templates.xml",
         "views/account_dunning_rate_views.xml",
@@ -45,6 +46,7 @@
         "wizards/account_dunning_call_wizard_views.xml",
         "wizards/account_dunning_schedule_wizard_views.xml",
         "wizards/account_dunning_followup_export_views.xml",
+        "wizards/account_dunning_doubtful_export_views.xml",
         "views/account_dunning_menus.xml",
     ],
     "assets": {

@@ -34,3 +34,4 @@ from . import sms_sms
 
 # last: its SQL view reads the columns the models above add
 from . import account_dunning_queue
+from . import account_dunning_doubtful
