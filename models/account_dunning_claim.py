@@ -47,8 +47,12 @@ class AccountDunningClaim(models.AbstractModel):
                    AND NOT l.reconciled
                    AND l.amount_residual < 0
                    AND l.date <= %(date)s
+                   AND %(not_transfer)s
               ORDER BY p.commercial_partner_id, l.date, l.id
                 """,
+                not_transfer=self.env["account.dunning.doubtful"]._get_not_transfer_sql(
+                    "l"
+                ),
                 company=company.id,
                 partners=partner_ids,
                 date=date,

@@ -3,6 +3,7 @@ entries of a litigation case, in the company's French chart."""
 
 from odoo import Command, api, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 # account role: (code prefix searched in the chart, code named in messages)
@@ -42,6 +43,18 @@ class AccountDunningDoubtful(models.AbstractModel):
     # ------------------------------------------------------------
     # BUSINESS METHODS: the chart
     # ------------------------------------------------------------
+
+    @api.model
+    def _get_not_transfer_sql(self, line_alias):
+        """SQL: the receivable item of `line_alias` is not the 411 side of a
+        transfer to doubtful. That credit only moves the debt to 416 while the
+        invoice stays open: it is no credit of the customer to deduct."""
+        self.env["account.dunning.litigation"].flush_model(["doubtful_move_id"])
+        return SQL(
+            """NOT EXISTS (SELECT 1 FROM account_dunning_litigation dl
+                            WHERE dl.doubtful_move_id = %s)""",
+            SQL.identifier(line_alias, "move_id"),
+        )
 
     @api.model
     def _get_account(self, company, role):

@@ -188,6 +188,19 @@ class TestDoubtfulDebts(DunningCommon):
             self._run("transfer", "2026-04-02")
         self.assertEqual(self._count_moves(), count)
 
+    def test_transfer_is_no_credit_of_the_customer(self):
+        """Posted, the transfer's 411 credit is not deducted from what the
+        customer owes: letters, the page and the file still claim 1,200.00."""
+        moves = self.env["account.dunning.doubtful"]._transfer_to_doubtful(
+            self.case, fields.Date.to_date("2026-04-01")
+        )
+        moves.action_post()
+        credits = self.env["account.dunning.claim"]._read_open_credits(
+            self.company, self.customer.ids, fields.Date.to_date("2026-04-02")
+        )
+        self.assertFalse(credits.get(self.customer.id))
+        self.assertEqual(self.invoice.amount_residual, 1200.0)
+
     def test_review_increase_then_reversal(self):
         self._run("transfer", "2026-04-01")
         first = self._run("depreciate", "2026-06-30", rate=50)
