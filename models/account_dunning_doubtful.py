@@ -45,6 +45,21 @@ class AccountDunningDoubtful(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
+    def _get_transfer_moves(self, partners):
+        """The transfers to doubtful of the customers' cases: the ORM twin of
+        `_get_not_transfer_sql`, for reports reading records."""
+        return (
+            self.env["account.dunning.litigation"]
+            .search(
+                [
+                    ("partner_id", "in", partners.commercial_partner_id.ids),
+                    ("doubtful_move_id", "!=", False),
+                ]
+            )
+            .doubtful_move_id
+        )
+
+    @api.model
     def _get_not_transfer_sql(self, line_alias):
         """SQL: the receivable item of `line_alias` is not the 411 side of a
         transfer to doubtful. That credit only moves the debt to 416 while the

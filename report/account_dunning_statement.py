@@ -17,6 +17,8 @@ class ReportDunningStatement(models.AbstractModel):
         partners = self.env["res.partner"].browse(docids).commercial_partner_id
         today = fields.Date.context_today(self)
         company = self.env.company
+        # the 411 side of a transfer to doubtful is no payment of the customer
+        transfers = self.env["account.dunning.doubtful"]._get_transfer_moves(partners)
         lines = self.env["account.move.line"].search(
             [
                 ("company_id", "=", company.id),
@@ -25,6 +27,7 @@ class ReportDunningStatement(models.AbstractModel):
                 ("parent_state", "=", "posted"),
                 ("reconciled", "=", False),
                 ("amount_residual", "!=", 0),
+                ("move_id", "not in", transfers.ids),
             ],
             order="date_maturity, date, id",
         )

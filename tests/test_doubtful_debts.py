@@ -200,6 +200,10 @@ class TestDoubtfulDebts(DunningCommon):
         )
         self.assertFalse(credits.get(self.customer.id))
         self.assertEqual(self.invoice.amount_residual, 1200.0)
+        statement = self.env[
+            "report.account_dunning.report_dunning_statement"
+        ]._get_report_values(self.customer.ids)
+        self.assertEqual(statement["statements"][self.customer.id]["balance"], 1200.0)
 
     def test_review_increase_then_reversal(self):
         self._run("transfer", "2026-04-01")
