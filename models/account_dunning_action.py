@@ -54,21 +54,10 @@ VALIDATED_STATE_BY_CHANNEL = {
     "call": "done",
     "portal": "done",
 }
-# A letter sent by post waits, like an email, to be handed over to Odoo's
-# postal service (`_deliver`), then for its answer (`sending`).
-POSTED_LETTER_STATE = "queued"
 # Fields of account.move that read the reminders history.
 DUNNING_STATE_FIELDS = ("dunning_level_id", "dunning_last_date", "dunning_count")
 # The unique index: one invoice reaches one level through one channel once.
 LINE_ONCE_INDEX = "account_dunning_action_line_once"
-
-
-def get_validated_state(channel, send_mode=None):
-    """State a reminder reaches once validated: a letter sent by post waits to
-    be handed over to the postal service, as an email to be composed."""
-    if channel == "letter" and send_mode == "post":
-        return POSTED_LETTER_STATE
-    return VALIDATED_STATE_BY_CHANNEL[channel]
 
 
 class DunningReminderTaken(UserError):
@@ -204,23 +193,11 @@ class AccountDunningAction(models.Model):
     letter_attachment_id = fields.Many2one(
         "ir.attachment", readonly=True, copy=False, ondelete="set null"
     )
-    send_mode = fields.Selection(
-        SEND_MODES,
-        readonly=True,
-        help="How the letter leaves, taken from its level when the reminder is "
-        "created: printed here, or sent by Odoo's postal service.",
-    )
+    send_mode = fields.Selection(SEND_MODES, readonly=True, help="From the level.")
     snailmail_letter_id = fields.Many2one(
-        "snailmail.letter",
-        string="Postal letter",
-        readonly=True,
-        copy=False,
-        ondelete="set null",
-        index="btree_not_null",
+        "snailmail.letter", readonly=True, copy=False, index="btree_not_null"
     )
-    snailmail_state = fields.Selection(
-        related="snailmail_letter_id.state", string="Postal status"
-    )
+    snailmail_state = fields.Selection(related="snailmail_letter_id.state")
     registered_mail_ref = fields.Char(
         string="Registered mail number", tracking=True, copy=False
     )
@@ -248,13 +225,7 @@ class AccountDunningAction(models.Model):
         copy=False,
         ondelete="restrict",
     )
-    awaiting_receipt = fields.Boolean(
-        compute="_compute_awaiting_receipt",
-        search="_search_awaiting_receipt",
-        help="A formal notice sent by registered mail whose date of receipt is "
-        "not known yet: its payment deadline and, for a private person, the "
-        "legal interest start once it is recorded.",
-    )
+    awaiting_receipt = fields.Boolean(compute="_compute_payment_deadline", store=True)
     payment_deadline = fields.Date(
         compute="_compute_payment_deadline",
         store=True,
@@ -281,29 +252,6 @@ class AccountDunningAction(models.Model):
     def _search_move_ids(self, operator, value):
         return [("line_ids.move_id", operator, value)]
 
-    @api.depends("is_formal_notice", "registered_mail_mode", "received_date")
-    def _compute_awaiting_receipt(self):
-        for action in self:
-            action.awaiting_receipt = bool(
-                action.is_formal_notice
-                and action.registered_mail_mode
-                and not action.received_date
-            )
-
-    def _search_awaiting_receipt(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(
-                self.env._("Only “is set” and “is not set” can be searched.")
-            )
-        domain = [
-            ("level_id.is_formal_notice", "=", True),
-            ("registered_mail_mode", "!=", False),
-            ("received_date", "=", False),
-        ]
-        if (operator == "=") == value:
-            return domain
-        return ["!", *normalize_domain(domain)]
-
     @api.depends(
         "is_formal_notice",
         "date",
@@ -314,6 +262,11 @@ class AccountDunningAction(models.Model):
     )
     def _compute_payment_deadline(self):
         for action in self:
+            action.awaiting_receipt = bool(
+                action.is_formal_notice
+                and action.registered_mail_mode
+                and not action.received_date
+            )
             start = (
                 action.received_date
                 if action.registered_mail_mode
@@ -382,12 +335,12 @@ class AccountDunningAction(models.Model):
 
     @api.constrains("posted_date", "received_date")
     def _check_registered_dates(self):
+        Provider = self.env["account.dunning.registered.provider"]
         for action in self:
-            message = action._get_registered_dates_error(
+            if error := Provider._get_dates_error(
                 action.posted_date, action.received_date
-            )
-            if message:
-                raise ValidationError(message)
+            ):
+                raise ValidationError(error)
 
     # ------------------------------------------------------------
     # CRUD METHODS
@@ -464,10 +417,8 @@ class AccountDunningAction(models.Model):
         sending.sms_id.sudo().filtered(
             lambda s: s.state == "outgoing"
         ).action_set_canceled()
-        # a letter refused for lack of credit is retried by Odoo's postal queue
-        self.filtered(lambda a: a.channel == "letter").snailmail_letter_id.filtered(
-            lambda letter: letter.state in ("pending", "error")
-        ).cancel()
+        letters = self.filtered(lambda a: a.channel == "letter").snailmail_letter_id
+        letters.filtered(lambda lt: lt.state in ("pending", "error")).cancel()
         return True
 
     def action_retry(self):
@@ -587,18 +538,8 @@ class AccountDunningAction(models.Model):
         )
 
     def action_record_receipt(self):
-        """Record how a formal notice left and when it was received (quick
-        entry: `account.dunning.registered.wizard`)."""
         self.ensure_one()
         return self.env["account.dunning.registered.wizard"]._get_open_action(self)
-
-    def action_fetch_registered_mail(self):
-        """Ask the electronic registered-mail services for what they know of
-        these notices (nothing happens without a provider module)."""
-        self.env["account.dunning.registered.provider"]._fetch_updates(
-            self.filtered("is_formal_notice")
-        )
-        return True
 
     def action_open_moves(self):
         self.ensure_one()
@@ -653,7 +594,7 @@ class AccountDunningAction(models.Model):
         update_column(calls, "activity_id", activities.ids)
         now = fields.Datetime.now()
         for state, actions in reachable.grouped(
-            lambda a: get_validated_state(a.channel, a.send_mode)
+            lambda a: Send._get_validated_state(a.channel, a.send_mode)
         ).items():
             actions._set_state(
                 state, track, validated_date=now, validated_by_id=self.env.uid
@@ -694,7 +635,7 @@ class AccountDunningAction(models.Model):
         """
         if not vals_list:
             return self.browse()
-        self._prepare_send_mode(vals_list)
+        self.env["account.dunning.send"]._prepare_send_mode(vals_list)
         self.flush_model()
         self.env["account.dunning.action.line"].flush_model()
         self.env["account.dunning.action.credit"].flush_model()
@@ -715,21 +656,6 @@ class AccountDunningAction(models.Model):
             ["dunning_action_line_ids", *DUNNING_STATE_FIELDS]
         )
         return self.browse(ids)
-
-    @api.model
-    def _prepare_send_mode(self, vals_list):
-        """Letters take how they leave (print / post) from their level when
-        they are created: the night's bulk INSERT and the "Relancer" wizard
-        both come here (levels read at once, prefetch)."""
-        Level = self.env["account.dunning.level"].browse(
-            list({vals["level_id"] for vals in vals_list if vals.get("level_id")})
-        )
-        for vals in vals_list:
-            if vals["channel"] == "letter" and not vals.get("send_mode"):
-                vals["send_mode"] = (
-                    Level.browse(vals.get("level_id")).send_mode or "print"
-                )
-        return vals_list
 
     def _copy_state_to_lines(self, state):
         """The lines carry their reminder's state (the unique index on invoice ×
@@ -764,43 +690,6 @@ class AccountDunningAction(models.Model):
             return
         update_records(self, dict(vals, state=state))
         self._copy_state_to_lines(state)
-
-    def _get_registered_dates_error(self, posted_date, received_date):
-        """Why these registered mail dates cannot be recorded (False if they
-        can): the wizard checks them before writing anything, the
-        constraint guards every other path."""
-        today = fields.Date.context_today(self)
-        if posted_date and posted_date > today:
-            return self.env._(
-                "The posting date (%(date)s) cannot be in the future.",
-                date=format_date(self.env, posted_date),
-            )
-        if received_date and received_date > today:
-            return self.env._(
-                "The date of receipt (%(date)s) cannot be in the future.",
-                date=format_date(self.env, received_date),
-            )
-        if posted_date and received_date and received_date < posted_date:
-            return self.env._(
-                "The date of receipt (%(received)s) cannot be before the posting "
-                "date (%(posted)s).",
-                received=format_date(self.env, received_date),
-                posted=format_date(self.env, posted_date),
-            )
-        return False
-
-    def _attach_proof(self, name, raw):
-        """The scanned proof (acknowledgement of receipt, bailiff's deed),
-        attached to the reminder it proves."""
-        self.ensure_one()
-        return self.env["ir.attachment"].create(
-            {
-                "name": name,
-                "raw": raw,
-                "res_model": self._name,
-                "res_id": self.id,
-            }
-        )
 
     def _get_letter_reference(self):
         """Reference printed once, on the first page of the letter: the customer

@@ -1,6 +1,7 @@
 import logging
 
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.tools import format_date
 
 from .account_dunning_action import VALIDATED_STATES
 
@@ -12,7 +13,8 @@ PROVIDER_FIELDS = ("registered_mail_ref", "posted_date", "received_date")
 
 
 class AccountDunningRegisteredProvider(models.AbstractModel):
-    """The door an electronic registered-mail service (LRE, or a postal
+    """Registered mail: what may be recorded on a formal notice (dates,
+    proof), and the door an electronic registered-mail service (LRE, or a postal
     operator's tracking) comes through: no provider is shipped.
 
     A provider module inherits this model and overrides
@@ -44,6 +46,39 @@ class AccountDunningRegisteredProvider(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
+    def _get_dates_error(self, posted_date, received_date):
+        """Why these registered mail dates cannot be recorded (False if they
+        can): the quick entry and the providers check them before writing
+        anything, the reminder's constraint guards every other path."""
+        today = fields.Date.context_today(self)
+        if posted_date and posted_date > today:
+            return self.env._(
+                "The posting date (%(date)s) cannot be in the future.",
+                date=format_date(self.env, posted_date),
+            )
+        if received_date and received_date > today:
+            return self.env._(
+                "The date of receipt (%(date)s) cannot be in the future.",
+                date=format_date(self.env, received_date),
+            )
+        if posted_date and received_date and received_date < posted_date:
+            return self.env._(
+                "The date of receipt (%(received)s) cannot be before the posting "
+                "date (%(posted)s).",
+                received=format_date(self.env, received_date),
+                posted=format_date(self.env, posted_date),
+            )
+        return False
+
+    @api.model
+    def _attach_proof(self, action, name, raw):
+        """The scanned proof (acknowledgement of receipt, bailiff's deed),
+        attached to the formal notice it proves."""
+        return self.env["ir.attachment"].create(
+            {"name": name, "raw": raw, "res_model": action._name, "res_id": action.id}
+        )
+
+    @api.model
     def _get_pending_notices(self, company=None):
         """Formal notices sent by registered mail whose receipt is unknown."""
         domain = [
@@ -70,7 +105,7 @@ class AccountDunningRegisteredProvider(models.AbstractModel):
         for action in actions.filtered(lambda a: a.id in updates):
             values = updates[action.id]
             vals = {name: values[name] for name in PROVIDER_FIELDS if name in values}
-            error = action._get_registered_dates_error(
+            error = self._get_dates_error(
                 vals.get("posted_date", action.posted_date),
                 vals.get("received_date", action.received_date),
             )
@@ -83,8 +118,8 @@ class AccountDunningRegisteredProvider(models.AbstractModel):
                 continue
             proof = values.get("proof")
             if proof:
-                vals["proof_attachment_id"] = action._attach_proof(
-                    proof["name"], proof["raw"]
+                vals["proof_attachment_id"] = self._attach_proof(
+                    action, proof["name"], proof["raw"]
                 ).id
             if vals:
                 action.write(vals)

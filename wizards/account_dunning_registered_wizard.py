@@ -76,7 +76,8 @@ class AccountDunningRegisteredWizard(models.TransientModel):
                     "registered mail and its receipt."
                 )
             )
-        error = action._get_registered_dates_error(self.posted_date, self.received_date)
+        Provider = self.env["account.dunning.registered.provider"]
+        error = Provider._get_dates_error(self.posted_date, self.received_date)
         if error:
             raise UserError(error)
         vals = {
@@ -86,7 +87,8 @@ class AccountDunningRegisteredWizard(models.TransientModel):
             "received_date": self.received_date,
         }
         if self.proof_file:
-            vals["proof_attachment_id"] = action._attach_proof(
+            vals["proof_attachment_id"] = Provider._attach_proof(
+                action,
                 self.proof_filename or self.env._("Proof of receipt"),
                 base64.b64decode(self.proof_file),
             ).id
