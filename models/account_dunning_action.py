@@ -262,11 +262,8 @@ class AccountDunningAction(models.Model):
     )
     def _compute_payment_deadline(self):
         for action in self:
-            action.awaiting_receipt = bool(
-                action.is_formal_notice
-                and action.registered_mail_mode
-                and not action.received_date
-            )
+            registered = action.is_formal_notice and action.registered_mail_mode
+            action.awaiting_receipt = bool(registered and not action.received_date)
             start = (
                 action.received_date
                 if action.registered_mail_mode
@@ -612,11 +609,8 @@ class AccountDunningAction(models.Model):
         with the server's reason (`account.dunning.send`, delivery outcome)."""
         Send = self.env["account.dunning.send"]
         queued = self.filtered(lambda a: a.state == "queued")
-        composers = {
-            "email": Send._compose_emails,
-            "sms": Send._compose_sms,
-            "letter": Send._post_letters,
-        }
+        composers = {"email": Send._compose_emails, "sms": Send._compose_sms}
+        composers["letter"] = Send._post_letters
         for channel, actions in queued.grouped("channel").items():
             composers[channel](actions, track)
         return queued.filtered(lambda a: a.state == "sending")
@@ -655,7 +649,11 @@ class AccountDunningAction(models.Model):
         self.env["account.move"].invalidate_model(
             ["dunning_action_line_ids", *DUNNING_STATE_FIELDS]
         )
-        return self.browse(ids)
+        actions = self.browse(ids)
+        # the stored computes the INSERT skipped (a formal notice's deadline)
+        for fname in ("payment_deadline", "awaiting_receipt"):
+            self.env.add_to_compute(self._fields[fname], actions)
+        return actions
 
     def _copy_state_to_lines(self, state):
         """The lines carry their reminder's state (the unique index on invoice ×

@@ -159,6 +159,10 @@ class TestPostalSending(DunningCommon, HttpCase):
         run = self._run(self.due + timedelta(days=self.level_notice.delay + 2))
         notice = run.action_ids.filtered("is_formal_notice").with_env(self.env)
         self.assertEqual((notice.state, notice.send_mode), ("draft", "post"))
+        # 3 April (the night) + 8 days to pay
+        self.assertEqual(notice.date, date(2026, 4, 3))
+        self.assertEqual(notice.payment_deadline, date(2026, 4, 11))
+        self.assertFalse(notice.awaiting_receipt)
         notice.action_validate()
         self.assertEqual(notice.state, "sending")
         self._postal_queue_sends(notice.snailmail_letter_id)
