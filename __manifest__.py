@@ -7,7 +7,7 @@
     "website": "https://github.com/account-dunning/account_dunning",
     "author": "account_dunning developers",
     "license": "LGPL-3",
-    "depends": ["account", "account_payment", "mail", "sms", "portal"],
+    "depends": ["account", "account_payment", "mail", "sms", "portal", "snailmail"],
     "external_dependencies": {"python": ["xlsxwriter", "num2words", "qrcode"]},
     "data": [
         "security/account_dunning_groups.xml",
@@ -47,6 +47,7 @@
         "wizards/account_dunning_schedule_wizard_views.xml",
         "wizards/account_dunning_followup_export_views.xml",
         "wizards/account_dunning_doubtful_export_views.xml",
+        "wizards/account_dunning_registered_wizard_views.xml",
         "views/account_dunning_menus.xml",
     ],
     "assets": {

@@ -142,6 +142,7 @@ ACTION_BULK_COLUMNS = [
     ("validated_date", "timestamp"),
     ("validated_by_id", "int4"),
     ("activity_id", "int4"),
+    ("send_mode", "varchar"),
 ]
 # Columns of the credits a reminder deducts (`lib.snapshot.Credit`).
 CREDIT_BULK_COLUMNS = [

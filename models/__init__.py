@@ -13,6 +13,7 @@ from . import account_dunning_send
 from . import account_dunning_invoice_pdf
 from . import account_dunning_delivery
 from . import account_dunning_late_payment
+from . import account_dunning_registered_provider
 from . import account_dunning_run
 from . import account_dunning_schedule_mixin
 from . import account_dunning_schedule
@@ -31,6 +32,7 @@ from . import mail_template
 from . import mail_activity
 from . import mail_mail
 from . import sms_sms
+from . import snailmail_letter
 
 # last: its SQL view reads the columns the models above add
 from . import account_dunning_queue

@@ -7,12 +7,13 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.osv.expression import normalize_domain
 from odoo.tools import SQL, format_date, mute_logger
 
 from ..lib.formats import DunningFormats
 from ..lib.sql import insert_reminders, update_column, update_records
+from .account_dunning_level import SEND_MODES
 
 # "portal": an answer of the customer on its page (/my/reminders/<token>),
 # recorded done and without invoice lines: never sent, never a level's
@@ -192,6 +193,11 @@ class AccountDunningAction(models.Model):
     letter_attachment_id = fields.Many2one(
         "ir.attachment", readonly=True, copy=False, ondelete="set null"
     )
+    send_mode = fields.Selection(SEND_MODES, readonly=True, help="From the level.")
+    snailmail_letter_id = fields.Many2one(
+        "snailmail.letter", readonly=True, copy=False, index="btree_not_null"
+    )
+    snailmail_state = fields.Selection(related="snailmail_letter_id.state")
     registered_mail_ref = fields.Char(
         string="Registered mail number", tracking=True, copy=False
     )
@@ -219,6 +225,7 @@ class AccountDunningAction(models.Model):
         copy=False,
         ondelete="restrict",
     )
+    awaiting_receipt = fields.Boolean(compute="_compute_payment_deadline", store=True)
     payment_deadline = fields.Date(
         compute="_compute_payment_deadline",
         store=True,
@@ -255,6 +262,8 @@ class AccountDunningAction(models.Model):
     )
     def _compute_payment_deadline(self):
         for action in self:
+            registered = action.is_formal_notice and action.registered_mail_mode
+            action.awaiting_receipt = bool(registered and not action.received_date)
             start = (
                 action.received_date
                 if action.registered_mail_mode
@@ -316,6 +325,19 @@ class AccountDunningAction(models.Model):
                 format_date(self.env, action.date) if action.date else "",
                 channels.get(action.channel, ""),
             )
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("posted_date", "received_date")
+    def _check_registered_dates(self):
+        Provider = self.env["account.dunning.registered.provider"]
+        for action in self:
+            if error := Provider._get_dates_error(
+                action.posted_date, action.received_date
+            ):
+                raise ValidationError(error)
 
     # ------------------------------------------------------------
     # CRUD METHODS
@@ -392,6 +414,8 @@ class AccountDunningAction(models.Model):
         sending.sms_id.sudo().filtered(
             lambda s: s.state == "outgoing"
         ).action_set_canceled()
+        letters = self.filtered(lambda a: a.channel == "letter").snailmail_letter_id
+        letters.filtered(lambda lt: lt.state in ("pending", "error")).cancel()
         return True
 
     def action_retry(self):
@@ -510,6 +534,10 @@ class AccountDunningAction(models.Model):
             self.partner_id, action=self
         )
 
+    def action_record_receipt(self):
+        self.ensure_one()
+        return self.env["account.dunning.registered.wizard"]._get_open_action(self)
+
     def action_open_moves(self):
         self.ensure_one()
         return self.move_ids._get_dunning_invoices_action(
@@ -563,7 +591,7 @@ class AccountDunningAction(models.Model):
         update_column(calls, "activity_id", activities.ids)
         now = fields.Datetime.now()
         for state, actions in reachable.grouped(
-            lambda a: VALIDATED_STATE_BY_CHANNEL[a.channel]
+            lambda a: Send._get_validated_state(a.channel, a.send_mode)
         ).items():
             actions._set_state(
                 state, track, validated_date=now, validated_by_id=self.env.uid
@@ -573,7 +601,8 @@ class AccountDunningAction(models.Model):
         return validated | (reachable - validated)._deliver(track)
 
     def _deliver(self, track=False):
-        """Compose queued emails and SMS into Odoo's mail and SMS queues,
+        """Compose queued emails and SMS into Odoo's mail and SMS queues, and
+        hand queued letters sent by post to Odoo's postal service (snailmail),
         where they wait for the server's answer (state `sending`); returns the
         reminders handed over. They are done, logged in the chatter and their
         invoices move up once the mail or SMS server took them, or they fail
@@ -581,6 +610,7 @@ class AccountDunningAction(models.Model):
         Send = self.env["account.dunning.send"]
         queued = self.filtered(lambda a: a.state == "queued")
         composers = {"email": Send._compose_emails, "sms": Send._compose_sms}
+        composers["letter"] = Send._post_letters
         for channel, actions in queued.grouped("channel").items():
             composers[channel](actions, track)
         return queued.filtered(lambda a: a.state == "sending")
@@ -599,6 +629,7 @@ class AccountDunningAction(models.Model):
         """
         if not vals_list:
             return self.browse()
+        self.env["account.dunning.send"]._prepare_send_mode(vals_list)
         self.flush_model()
         self.env["account.dunning.action.line"].flush_model()
         self.env["account.dunning.action.credit"].flush_model()
@@ -618,7 +649,11 @@ class AccountDunningAction(models.Model):
         self.env["account.move"].invalidate_model(
             ["dunning_action_line_ids", *DUNNING_STATE_FIELDS]
         )
-        return self.browse(ids)
+        actions = self.browse(ids)
+        # the stored computes the INSERT skipped (a formal notice's deadline)
+        for fname in ("payment_deadline", "awaiting_receipt"):
+            self.env.add_to_compute(self._fields[fname], actions)
+        return actions
 
     def _copy_state_to_lines(self, state):
         """The lines carry their reminder's state (the unique index on invoice ×

@@ -1,7 +1,7 @@
 import logging
 
-from odoo import api, models
-from odoo.tools import SQL, email_normalize
+from odoo import api, fields, models
+from odoo.tools import SQL, email_normalize, html2plaintext
 
 from ..lib.sql import array_literal, update_records
 from .account_dunning_action import ACTIVE_STATES, DUNNING_STATE_FIELDS
@@ -13,10 +13,13 @@ _logger = logging.getLogger(__name__)
 OUTCOMES_KEY = "account_dunning.email_outcomes"
 # Failure types whose reason, in Odoo's mail queue, is a placeholder.
 INVALID_ADDRESS_FAILURES = ("mail_email_invalid", "mail_email_missing")
+# The column of a reminder naming what carries it, by channel.
+OUTCOME_COLUMNS = {"email": "mail_id", "sms": "sms_id", "letter": "snailmail_letter_id"}
 
 
 class AccountDunningDelivery(models.AbstractModel):
-    """What became of the reminders' emails and SMS once in Odoo's queues.
+    """What became of the reminders' emails, SMS and postal letters once in
+    Odoo's queues (letters: `_record_snailmail_outcomes`).
 
     A reminder email or SMS is composed into Odoo's queue (reminder state
     `sending`); it counts (`done`: logged in the chatter, its invoices move
@@ -30,7 +33,7 @@ class AccountDunningDelivery(models.AbstractModel):
     """
 
     _name = "account.dunning.delivery"
-    _description = "Delivery of dunning emails and SMS"
+    _description = "Delivery of dunning emails, SMS and postal letters"
 
     @api.model
     def _queue_email_outcomes(self, mails, failure_reason=False, failure_type=None):
@@ -94,6 +97,86 @@ class AccountDunningDelivery(models.AbstractModel):
             for action_id, sms_id in rows
         }
         self.sudo()._apply_outcomes("sms", outcomes)
+
+    @api.model
+    def _record_snailmail_outcomes(self, letters):
+        """Odoo's postal queue wrote the state of `letters`: posted ("Sent"),
+        refused ("Error", e.g. no credit, incomplete address) or cancelled.
+        Their reminders follow as emails follow their mail: done and posted
+        that day, or failed with the reason (Retry hands the same letter
+        back, never a second one)."""
+        letters = letters.filtered(
+            lambda letter: letter.model == "account.dunning.action"
+        )
+        if not letters:
+            return
+        Action = self.env["account.dunning.action"]
+        Action.flush_model(["snailmail_letter_id", "channel", "state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, snailmail_letter_id FROM account_dunning_action
+                 WHERE snailmail_letter_id = ANY(%s) AND channel = 'letter'
+                   AND state IN ('sending', 'failed')
+                """,
+                letters.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return
+        by_id = {letter.id: letter for letter in letters}
+        outcomes = {
+            action_id: (letter_id, self._format_snailmail_failure(by_id[letter_id]))
+            for action_id, letter_id in rows
+        }
+        done = self.sudo()._apply_outcomes("letter", outcomes)
+        self._set_posted_date(done)
+
+    @api.model
+    def _set_posted_date(self, actions):
+        """A letter the postal service took was posted that day, unless the
+        user recorded another date (registered mail)."""
+        update_records(
+            actions.filtered(lambda a: not a.posted_date),
+            {"posted_date": fields.Date.context_today(self)},
+        )
+
+    @api.model
+    def _format_snailmail_failure(self, letter):
+        """Why a postal letter failed (None: the postal service took it)."""
+        if letter.state in ("sent", "pending"):
+            return None
+        if letter.state == "canceled":
+            return self.env._(
+                "The letter was cancelled in Odoo's postal queue before it was "
+                "posted."
+            )
+        reasons = {
+            "CREDIT_ERROR": self.env._(
+                "not enough postal credits (IAP snailmail); once credits are "
+                "bought, Odoo's postal queue sends it again by itself"
+            ),
+            "TRIAL_ERROR": self.env._(
+                "no postal service account (IAP snailmail) for this database"
+            ),
+            "NO_PRICE_AVAILABLE": self.env._(
+                "the postal service does not serve the customer's country"
+            ),
+            "MISSING_REQUIRED_FIELDS": self.env._(
+                "the customer's postal address is incomplete (street, zip, "
+                "city and country are required)"
+            ),
+            "FORMAT_ERROR": self.env._(
+                "the postal service could not print the letter's PDF"
+            ),
+            "ATTACHMENT_ERROR": self.env._("the letter's PDF could not be found"),
+        }
+        return self.env._(
+            "The letter could not be sent by post: %(reason)s.",
+            reason=reasons.get(letter.error_code)
+            or html2plaintext(letter._get_error_message(letter.error_code)),
+        )
 
     @api.model
     def _record_email_bounce(self, actions, email):
@@ -217,7 +300,7 @@ class AccountDunningDelivery(models.AbstractModel):
         the reminders done."""
         Action = self.env["account.dunning.action"]
         Line = self.env["account.dunning.action.line"]
-        column = SQL.identifier("a", "mail_id" if channel == "email" else "sms_id")
+        column = SQL.identifier("a", OUTCOME_COLUMNS[channel])
         Action.flush_model()
         Line.flush_model(["action_id", "move_id", "level_id", "channel", "state"])
         ids = list(outcomes)

@@ -136,7 +136,8 @@ class AccountDunningLatePayment(models.AbstractModel):
     def _get_interest_start(self, move, category, notices):
         """Last day before interest runs: the due date; for a public buyer not
         before the end of the legal payment period; for a private person the
-        formal notice (None without one)."""
+        formal notice, on its date of receipt when it left by registered mail
+        (None without one, or while awaiting its receipt)."""
         partner = move.commercial_partner_id
         start = move.invoice_date_due
         if category == "b2g" and move.invoice_date:
@@ -221,19 +222,28 @@ class AccountDunningLatePayment(models.AbstractModel):
 
     @api.model
     def _read_formal_notice_dates(self, moves):
-        """{move id: date of its first formal notice sent or waiting to be printed}."""
+        """{move id: the day its first formal notice (sent or waiting to be
+        printed) starts interest}: a notice sent by registered mail on its
+        date of receipt, none while awaiting it; another notice on its date."""
         # sudo: the date of a sent notice is needed by whoever reads the invoice
-        rows = (
+        lines = (
             self.env["account.dunning.action.line"]
             .sudo()
-            ._read_group(
+            .search_fetch(
                 [
                     ("move_id", "in", moves.ids),
                     ("level_id.is_formal_notice", "=", True),
                     ("state", "in", VALIDATED_STATES),
                 ],
-                ["move_id"],
-                ["date:min"],
+                ["move_id", "action_id"],
             )
         )
-        return {move.id: day for move, day in rows if day}
+        lines.action_id.fetch(["date", "registered_mail_mode", "received_date"])
+        dates = {}
+        for line in lines:
+            notice = line.action_id
+            day = notice.received_date if notice.registered_mail_mode else notice.date
+            if day:
+                move_id = line.move_id.id
+                dates[move_id] = min(day, dates.get(move_id, day))
+        return dates

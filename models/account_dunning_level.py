@@ -3,6 +3,9 @@ from odoo.exceptions import ValidationError
 
 # A private person is always given at least 15 days to pay (DOMAIN.md §3.3).
 B2C_MIN_DEADLINE_DAYS = 15
+# How a level's letters leave: printed by the company, or posted by Odoo's
+# postal service (snailmail).
+SEND_MODES = [("print", "Print here"), ("post", "Send by post")]
 
 
 class AccountDunningLevel(models.Model):
@@ -29,6 +32,15 @@ class AccountDunningLevel(models.Model):
     send_email = fields.Boolean(string="Email")
     send_sms = fields.Boolean(string="SMS")
     send_letter = fields.Boolean(string="Letter")
+    send_mode = fields.Selection(
+        SEND_MODES,
+        string="Letters",
+        default="print",
+        required=True,
+        help="Print here: the letters wait to be printed and posted by hand. "
+        "Send by post: Odoo's postal service (IAP snailmail credits) prints "
+        "and posts them once they are confirmed.",
+    )
     create_activity = fields.Boolean(string="Phone call")
     is_formal_notice = fields.Boolean(
         string="Formal notice",

@@ -65,6 +65,13 @@ class AccountDunningQueue(models.Model):
         "customer's invoices or came from the customer: the night holds what "
         "it pays until it is reconciled.",
     )
+    receipt_action_id = fields.Many2one(
+        "account.dunning.action",
+        string="Awaiting receipt",
+        compute="_compute_receipt_action_id",
+        help="The customer's last formal notice, sent by registered mail, "
+        "whose date of receipt is not recorded yet: record it from here.",
+    )
     dunning_status = fields.Char(related="partner_id.dunning_status", string="Status")
     dunning_promise_broken = fields.Boolean(related="partner_id.dunning_promise_broken")
     dunning_dispute_count = fields.Integer(related="partner_id.dunning_dispute_count")
@@ -211,6 +218,26 @@ class AccountDunningQueue(models.Model):
         for row in self:
             row.bank_line_id = found.get((row.company_id.id, row.partner_id.id))
 
+    def _compute_receipt_action_id(self):
+        """One search for the rows shown: each customer's last formal notice
+        sent (or on its way by post), when it awaits its receipt."""
+        notices = self.env["account.dunning.action"].search_fetch(
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("level_id.is_formal_notice", "=", True),
+                ("state", "in", ("to_send", "sending", "done")),
+            ],
+            ["partner_id", "company_id", "registered_mail_mode", "received_date"],
+            order="date desc, id desc",
+        )
+        last = {}
+        for notice in notices:
+            last.setdefault((notice.partner_id.id, notice.company_id.id), notice)
+        for row in self:
+            notice = last.get((row.partner_id.id, row.company_id.id), notices.browse())
+            row.receipt_action_id = notice if notice.awaiting_receipt else False
+
     def _compute_unreachable_count(self):
         counts = self._read_unreachable_counts(self.partner_id, self.company_id)
         for row in self:
@@ -232,6 +259,10 @@ class AccountDunningQueue(models.Model):
     # ------------------------------------------------------------
     # ACTION METHODS
     # ------------------------------------------------------------
+
+    def action_record_receipt(self):
+        self.ensure_one()
+        return self.receipt_action_id.action_record_receipt()
 
     def action_open_partner(self):
         self.ensure_one()

@@ -480,6 +480,12 @@ class AccountDunningRun(models.Model):
                 self.rate_warning = self.env[
                     "account.dunning.rate"
                 ]._check_half_year_rates(self.company_id, self.date)
+                # receipts an electronic registered-mail service knows start
+                # the deadlines and interest this run reads (no provider
+                # shipped: nothing happens without one)
+                self.env["account.dunning.registered.provider"]._fetch_updates(
+                    company=self.company_id
+                )
             self.env["account.dunning.delivery"]._check_stale_deliveries(
                 self.company_id, self.worker_count, self.worker
             )

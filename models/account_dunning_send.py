@@ -8,9 +8,7 @@ from odoo.tools.mail import generate_tracking_message_id
 
 from ..lib.formats import DunningFormats
 from ..lib.sql import array_literal, update_column
-from .account_dunning_action import (
-    VALIDATED_STATE_BY_CHANNEL,
-)
+from .account_dunning_action import VALIDATED_STATE_BY_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
@@ -175,6 +173,85 @@ class AccountDunningSend(models.AbstractModel):
             )
         actions._set_state("failed", track, error_message=message)
 
+    # ------------------------------------------------------------
+    # LETTERS SENT BY POST
+    # ------------------------------------------------------------
+
+    @api.model
+    def _prepare_send_mode(self, vals_list):
+        """Letters take how they leave (print / post) from their level when
+        they are created: the night's bulk INSERT and the "Relancer" wizard
+        both come here (`account.dunning.action._create_bulk`; levels read at
+        once, prefetch)."""
+        Level = self.env["account.dunning.level"].browse(
+            list({vals["level_id"] for vals in vals_list if vals.get("level_id")})
+        )
+        for vals in vals_list:
+            if vals["channel"] == "letter" and not vals.get("send_mode"):
+                vals["send_mode"] = (
+                    Level.browse(vals.get("level_id")).send_mode or "print"
+                )
+        return vals_list
+
+    @api.model
+    def _get_validated_state(self, channel, send_mode=None):
+        """State a reminder reaches once validated: a letter sent by post is
+        queued, as an email to compose, until `_post_letters` hands it to
+        Odoo's postal service."""
+        if channel == "letter" and send_mode == "post":
+            return "queued"
+        return VALIDATED_STATE_BY_CHANNEL[channel]
+
+    @api.model
+    def _post_letters(self, actions, track=False):
+        """Hand letters sent by post to Odoo's postal service (snailmail), as
+        Odoo posts invoices: each letter's own PDF (rendered in one batch and
+        filed on the reminder, as printing does) becomes a `snailmail.letter`
+        that Odoo's postal queue sends; the reminder waits for its answer
+        (`sending`, see `account.dunning.delivery._record_snailmail_outcomes`).
+
+        Never posted twice: a reminder that already has a postal letter (a
+        retry) hands the same letter back to the queue, or is done at once if
+        that letter left meanwhile.
+        """
+        posted = actions.filtered(lambda a: a.snailmail_letter_id.state == "sent")
+        posted._set_state("done", track, error_message=False)
+        self.env["account.dunning.delivery"]._set_posted_date(posted)
+        self._log_in_chatter(posted)
+        actions -= posted
+        to_render = actions.filtered(
+            lambda a: not a.snailmail_letter_id and not a.letter_attachment_id
+        )
+        if to_render:
+            Report = self.env["report.account_dunning.report_dunning_letter"]
+            Report._file_letters(
+                Report._split_letters_pdf(
+                    to_render, Report._render_letters_pdf(to_render)
+                )
+            )
+        new = actions.filtered(lambda a: not a.snailmail_letter_id)
+        letters = self.env["snailmail.letter"].create(
+            [
+                {
+                    "model": action._name,
+                    "res_id": action.id,
+                    "partner_id": action.partner_id.id,
+                    "company_id": action.company_id.id,
+                    "user_id": self.env.uid,
+                    "attachment_id": action.letter_attachment_id.id,
+                }
+                for action in new
+            ]
+        )
+        update_column(new, "snailmail_letter_id", letters.ids)
+        actions._set_state("sending", track, error_message=False)
+        retried = (actions - new).snailmail_letter_id
+        retried.write({"state": "pending", "error_code": False, "info_msg": False})
+        # the letters whose address is incomplete fail at once (and their
+        # reminders with them), the others wait for the postal queue's cron
+        (letters | retried)._snailmail_print(immediate=False)
+        self._trigger_cron("snailmail.snailmail_print")
+
     @api.model
     def _trigger_cron(self, xmlid):
         cron = self.env.ref(xmlid, raise_if_not_found=False)
@@ -210,6 +287,7 @@ class AccountDunningSend(models.AbstractModel):
         now = fields.Datetime.now()
         formats = DunningFormats(self.env)
         Level = self.env["account.dunning.level"]
+        self._prepare_send_mode(vals_list)
         Rule = self.env["account.dunning.rule"]
         contacts = snapshot.contacts
         currency = snapshot.company.currency_id
@@ -224,7 +302,7 @@ class AccountDunningSend(models.AbstractModel):
                 vals.update(state="failed", error_message=reason)
                 continue
             vals.update(
-                state=VALIDATED_STATE_BY_CHANNEL[vals["channel"]],
+                state=self._get_validated_state(vals["channel"], vals.get("send_mode")),
                 validated_date=now,
                 validated_by_id=self.env.uid,
             )

@@ -42,3 +42,5 @@ from . import test_portal_payment
 from . import test_portal_links
 from . import test_ui_portal_tour
 from . import test_doubtful_debts
+from . import test_postal_sending
+from . import test_registered_mail

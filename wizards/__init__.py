@@ -8,3 +8,4 @@ from . import account_dunning_followup_export
 from . import account_dunning_call_wizard
 from . import account_dunning_doubtful_wizard
 from . import account_dunning_doubtful_export
+from . import account_dunning_registered_wizard
