@@ -1,7 +1,34 @@
 """A debt handed over to litigation after the formal notice (DOMAIN.md §4):
 the route, the agent, what was recovered and how the books show the debt."""
 
+import csv
+import io
+import re
+import zipfile
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, html2plaintext
+
+from .account_dunning_action import VALIDATED_STATES
+
+ROUTES = [
+    ("agency", "Collection agency"),
+    ("bailiff", "Commissaire de justice"),
+    ("injunction", "Injonction de payer"),
+    ("lawyer", "Lawyer"),
+]
+# Members of the litigation file (`action_download_file`), in French: the file
+# goes to a French agent or court. Folders are numbered in the order the
+# requête en injonction de payer lists its documents.
+FILE_SHEET = "00_Fiche_injonction_de_payer.pdf"
+FILE_INVOICES = "01_Factures/"
+FILE_HISTORY = "02_Historique_des_relances.csv"
+FILE_NOTICE = "03_Mise_en_demeure/"
+FILE_PENALTIES = "04_Calcul_des_penalites.csv"
+FILE_STATEMENT = "05_Releve_de_compte"
+FILE_PROMISES = "06_Promesses_et_litiges.csv"
+FILE_DOCUMENTS = "07_Documents_client/"
 
 
 class AccountDunningLitigation(models.Model):
@@ -42,12 +69,7 @@ class AccountDunningLitigation(models.Model):
         check_company=True,
     )
     route = fields.Selection(
-        [
-            ("agency", "Collection agency"),
-            ("bailiff", "Commissaire de justice"),
-            ("injunction", "Injonction de payer"),
-            ("lawyer", "Lawyer"),
-        ],
+        ROUTES,
         required=True,
         tracking=True,
     )
@@ -65,7 +87,38 @@ class AccountDunningLitigation(models.Model):
         tracking=True,
     )
     fees = fields.Monetary(string="Agreed fees", tracking=True)
-    recovered_amount = fields.Monetary(string="Recovered", tracking=True)
+    amount_claimed = fields.Monetary(
+        string="Handed over",
+        readonly=True,
+        copy=False,
+        help="What the invoices still owed on the day they were handed over.",
+    )
+    amount_residual = fields.Monetary(
+        string="Still due",
+        compute="_compute_amount_residual",
+        help="What the case's invoices still owe.",
+    )
+    recovered_amount = fields.Monetary(
+        string="Recovered",
+        compute="_compute_recovered_amount",
+        help="Payments matched with the case's invoices on or after the day they "
+        "were handed over: the customer's, and the agent's recoveries "
+        "recorded as payments of the invoices.",
+    )
+    notice_action_id = fields.Many2one(
+        "account.dunning.action",
+        string="Formal notice",
+        readonly=True,
+        copy=False,
+        help="The last formal notice sent to the customer before the hand-over.",
+    )
+    file_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Litigation file",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
     state = fields.Selection(
         [
             ("open", "Open"),
@@ -107,6 +160,102 @@ class AccountDunningLitigation(models.Model):
     )
 
     # ------------------------------------------------------------
+    # COMPUTE METHODS
+    # ------------------------------------------------------------
+
+    @api.depends("move_ids.amount_residual")
+    def _compute_amount_residual(self):
+        for case in self:
+            case.amount_residual = sum(
+                move.amount_residual_signed for move in case.move_ids
+            )
+
+    @api.depends("move_ids.amount_residual", "date")
+    def _compute_recovered_amount(self):
+        """Payments (and bank statement lines) matched with the invoices'
+        receivable lines on or after the hand-over, in one query: credit
+        notes and the accounting of the case (write-off) are not recoveries."""
+        recovered = {}
+        cases = self.filtered("id")
+        if cases:
+            self.env["account.move.line"].flush_model()
+            self.env["account.partial.reconcile"].flush_model()
+            self.env["account.move"].flush_model(
+                ["origin_payment_id", "statement_line_id"]
+            )
+            self.flush_model(["date", "move_ids"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT rel.litigation_id, SUM(apr.amount)
+                      FROM account_dunning_litigation_move_rel rel
+                      JOIN account_dunning_litigation lit
+                        ON lit.id = rel.litigation_id
+                      JOIN account_move_line l ON l.move_id = rel.move_id
+                      JOIN account_account a ON a.id = l.account_id
+                      JOIN account_partial_reconcile apr
+                        ON apr.debit_move_id = l.id
+                      JOIN account_move_line cl ON cl.id = apr.credit_move_id
+                      JOIN account_move cm ON cm.id = cl.move_id
+                     WHERE rel.litigation_id = ANY(%s)
+                       AND a.account_type = 'asset_receivable'
+                       AND apr.max_date >= lit.date
+                       AND (cm.origin_payment_id IS NOT NULL
+                            OR cm.statement_line_id IS NOT NULL)
+                  GROUP BY rel.litigation_id
+                    """,
+                    cases._origin.ids,
+                )
+            )
+            recovered = {row[0]: float(row[1]) for row in self.env.cr.fetchall()}
+        for case in self:
+            case.recovered_amount = recovered.get(case._origin.id, 0.0)
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains("move_ids", "state", "partner_id")
+    def _check_move_ids(self):
+        """An invoice is in one open case at most, of its own customer."""
+        for case in self:
+            others = case.move_ids.filtered(
+                lambda m, case=case: m.commercial_partner_id != case.partner_id
+            )
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "Invoices %(invoices)s are not invoices of %(customer)s.",
+                        invoices=", ".join(others.mapped("name")),
+                        customer=case.partner_id.display_name,
+                    )
+                )
+        opened = self.filtered(lambda c: c.state == "open")
+        if not opened:
+            return
+        taken = self._get_open_cases(opened.move_ids, exclude=opened)
+        for case in opened:
+            for move in case.move_ids:
+                other = (
+                    taken.get(move.id)
+                    or (
+                        opened.filtered(
+                            lambda c, move=move, case=case: c != case
+                            and move in c.move_ids
+                        )[:1]
+                    )
+                )
+                if other:
+                    raise ValidationError(
+                        self.env._(
+                            "Invoice %(invoice)s is already in the open case "
+                            "%(case)s.",
+                            invoice=move.name,
+                            case=other.name,
+                        )
+                    )
+
+    # ------------------------------------------------------------
     # CRUD METHODS
     # ------------------------------------------------------------
 
@@ -119,3 +268,403 @@ class AccountDunningLitigation(models.Model):
                     or "/"
                 )
         return super().create(vals_list)
+
+    # ------------------------------------------------------------
+    # ACTION METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def action_hand_over(self):
+        """From the case list: hand a customer's invoices over."""
+        return self.env["account.dunning.litigation.wizard"]._get_open_action()
+
+    def action_register_payment(self):
+        """Record a payment of the customer or a recovery the agent remitted:
+        Odoo's payment of the case's invoices still owing; matched with them,
+        it counts as recovered."""
+        self.ensure_one()
+        moves = self.move_ids.filtered(lambda m: m.amount_residual > 0)
+        if not moves:
+            raise UserError(self.env._("The case's invoices owe nothing any more."))
+        return moves.action_register_payment()
+
+    def action_close_paid(self):
+        self._check_open()
+        owing = self.move_ids.filtered(lambda m: m.amount_residual > 0)
+        if owing:
+            raise UserError(
+                self.env._(
+                    "Invoices %(invoices)s still owe something: record the "
+                    "payments, or close the case as partly paid or lost.",
+                    invoices=", ".join(owing.mapped("name")),
+                )
+            )
+        return self._close("paid")
+
+    def action_close_partial(self):
+        self._check_open()
+        nothing = self.filtered(lambda c: c.currency_id.is_zero(c.recovered_amount))
+        if nothing:
+            raise UserError(
+                self.env._(
+                    "Nothing was recovered on %(cases)s: close it as lost.",
+                    cases=", ".join(nothing.mapped("name")),
+                )
+            )
+        return self._close("partial")
+
+    def action_close_lost(self):
+        self._check_open()
+        return self._close("lost")
+
+    def action_cancel(self):
+        """Undo a hand-over before anything happened: the invoices go back
+        where they were (their reminders history never changed, the
+        reminders resume). Refused once something was recovered or the
+        debt was entered in the books."""
+        self._check_open()
+        for case in self:
+            if not case.currency_id.is_zero(case.recovered_amount):
+                raise UserError(
+                    self.env._(
+                        "%(case)s cannot be cancelled: %(amount)s was already "
+                        "recovered. Close it instead.",
+                        case=case.name,
+                        amount=case.currency_id.format(case.recovered_amount),
+                    )
+                )
+            if (
+                case.doubtful_move_id
+                or case.depreciation_move_ids
+                or case.writeoff_move_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(case)s cannot be cancelled: the debt is already in "
+                        "the books (doubtful, depreciation or write-off). "
+                        "Close it instead.",
+                        case=case.name,
+                    )
+                )
+        return self._close("cancelled")
+
+    def action_download_file(self):
+        """The litigation file, one ZIP kept on the case (the last one
+        replaces the previous)."""
+        self.ensure_one()
+        name = "{}.zip".format(re.sub(r"[^\w.-]+", "_", self.name))
+        content = self._build_file()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": content,
+                "mimetype": "application/zip",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        previous = self.file_attachment_id
+        self.file_attachment_id = attachment
+        previous.unlink()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    def action_export_xlsx(self):
+        """The selected cases as an Excel workbook for an agency."""
+        return self.env["account.dunning.litigation.export"].action_export_cases(self)
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_open_cases(self, moves, exclude=None):
+        """{invoice id: the open case holding it} among `moves`, but the cases
+        `exclude`."""
+        domain = [("state", "=", "open"), ("move_ids", "in", moves.ids)]
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
+        result = {}
+        for case in self.search(domain):
+            for move in case.move_ids & moves:
+                result.setdefault(move.id, case)
+        return result
+
+    @api.model
+    def _get_last_notice(self, partner, company):
+        """The last formal notice sent to the customer in `company`."""
+        return self.env["account.dunning.action"].search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "=", partner.id),
+                ("level_id.is_formal_notice", "=", True),
+                ("state", "in", VALIDATED_STATES),
+            ],
+            order="date desc, id desc",
+            limit=1,
+        )
+
+    def _check_open(self):
+        closed = self.filtered(lambda c: c.state != "open")
+        if closed:
+            raise UserError(
+                self.env._(
+                    "%(cases)s is no longer open.",
+                    cases=", ".join(closed.mapped("name")),
+                )
+            )
+
+    def _close(self, state):
+        self.write({"state": state, "closed_date": fields.Date.context_today(self)})
+        return True
+
+    def _get_penalties(self, on_date=None):
+        """{invoice id: penalties} of the case's invoices on `on_date`
+        (default today), from the addon's one computation
+        (`account.dunning.late.payment`)."""
+        return self.move_ids._get_dunning_penalties(on_date)
+
+    def _build_file(self):
+        """The ZIP of the litigation file (DOMAIN.md §4.6), as bytes."""
+        self.ensure_one()
+        stream = io.BytesIO()
+        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in self._get_file_members():
+                archive.writestr(name, content)
+        return stream.getvalue()
+
+    def _get_file_members(self):
+        """[(member name, bytes)] of the litigation file."""
+        self.ensure_one()
+        members = []
+        partner = self.partner_id
+        company = self.company_id
+        sheet, _report_type = (
+            self.env["ir.actions.report"]
+            .with_company(company)
+            .with_context(lang="fr_FR")
+            ._render_qweb_pdf(
+                "account_dunning.action_report_litigation_sheet", self.ids
+            )
+        )
+        members.append((FILE_SHEET, sheet))
+        pdfs = self.env["account.dunning.invoice.pdf"]._get_invoice_pdfs(self.move_ids)
+        for move in self.move_ids.sorted(lambda m: (m.invoice_date or m.date, m.id)):
+            attachment = pdfs.get(move.id)
+            if attachment:
+                members.append(
+                    (FILE_INVOICES + _file_name(move.name, ".pdf"), attachment.raw)
+                )
+        members.append((FILE_HISTORY, self._get_history_csv()))
+        for action in self._get_notices():
+            for label, attachment in (
+                ("Lettre", action.letter_attachment_id),
+                ("Preuve_de_reception", action.proof_attachment_id),
+            ):
+                if attachment:
+                    members.append(
+                        (
+                            FILE_NOTICE
+                            + f"{label}_{action.date}_"
+                            + _file_name(attachment.name),
+                            attachment.raw,
+                        )
+                    )
+        members.append((FILE_PENALTIES, self._get_penalties_csv()))
+        name, content, mimetype = self.env["account.dunning.portal"]._get_statement_pdf(
+            partner, company
+        )
+        extension = ".pdf" if mimetype == "application/pdf" else ".html"
+        members.append((FILE_STATEMENT + extension, content))
+        members.append((FILE_PROMISES, self._get_promises_csv()))
+        for attachment in self._get_customer_documents():
+            members.append(
+                (FILE_DOCUMENTS + _file_name(attachment.name), attachment.raw)
+            )
+        return members
+
+    def _get_notices(self):
+        """The formal notices sent to the customer, the case's first."""
+        notices = self.env["account.dunning.action"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("partner_id", "=", self.partner_id.id),
+                ("level_id.is_formal_notice", "=", True),
+                ("state", "in", VALIDATED_STATES),
+                ("line_ids.move_id", "in", self.move_ids.ids),
+            ],
+            order="date, id",
+        )
+        return self.notice_action_id | notices
+
+    def _get_reminders(self):
+        """The reminders that named the case's invoices, oldest first."""
+        return self.env["account.dunning.action"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("partner_id", "=", self.partner_id.id),
+                ("line_ids.move_id", "in", self.move_ids.ids),
+            ],
+            order="date, id",
+        )
+
+    def _get_customer_documents(self):
+        """Documents attached to the customer (contract, general terms of
+        sale)."""
+        return self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", self.partner_id.id),
+                ("type", "=", "binary"),
+            ],
+            order="id",
+        )
+
+    def _get_history_csv(self):
+        channels = dict(
+            self.env["account.dunning.action"]
+            ._fields["channel"]
+            ._description_selection(self.env)
+        )
+        states = dict(
+            self.env["account.dunning.action"]
+            ._fields["state"]
+            ._description_selection(self.env)
+        )
+        rows = [
+            (
+                "Date",
+                "Niveau",
+                "Canal",
+                "Résultat",
+                "Factures",
+                "Montant réclamé",
+                "Note",
+            )
+        ]
+        for action in self._get_reminders():
+            rows.append(
+                (
+                    action.date,
+                    action.level_id.name,
+                    channels.get(action.channel, action.channel),
+                    states.get(action.state, action.state),
+                    ", ".join(action.line_ids.move_id.mapped("name")),
+                    _amount(action.amount_due),
+                    action.note or "",
+                )
+            )
+        return _csv(rows)
+
+    def _get_penalties_csv(self):
+        """Each invoice's interest by period (basis, rate, days) and its fixed
+        indemnity, as the computation of the addon gives them today."""
+        penalties = self._get_penalties()
+        rows = [
+            (
+                "Facture",
+                "Échéance",
+                "Du",
+                "Au",
+                "Jours",
+                "Base",
+                "Taux annuel %",
+                "Intérêts",
+                "Indemnité forfaitaire",
+            )
+        ]
+        for move in self.move_ids:
+            values = penalties.get(move.id, {})
+            for first, last, days, base, rate in values.get("periods", []):
+                rows.append(
+                    (
+                        move.name,
+                        move.invoice_date_due,
+                        first,
+                        last,
+                        days,
+                        _amount(base),
+                        _amount(rate),
+                        _amount(base * rate / 100.0 * days / 365),
+                        "",
+                    )
+                )
+            rows.append(
+                (
+                    move.name,
+                    move.invoice_date_due,
+                    "",
+                    "",
+                    "",
+                    "Total",
+                    "",
+                    _amount(values.get("interest", 0.0)),
+                    _amount(values.get("fixed_fee", 0.0)),
+                )
+            )
+        return _csv(rows)
+
+    def _get_promises_csv(self):
+        rows = [("Type", "Date", "État", "Factures", "Montant", "Détail")]
+        of_customer = [
+            ("company_id", "=", self.company_id.id),
+            ("partner_id", "=", self.partner_id.id),
+        ]
+        Promise = self.env["account.dunning.promise"]
+        Dispute = self.env["account.dunning.dispute"]
+        promise_states = dict(Promise._fields["state"]._description_selection(self.env))
+        dispute_states = dict(Dispute._fields["state"]._description_selection(self.env))
+        for promise in Promise.search(of_customer, order="date, id"):
+            rows.append(
+                (
+                    "Promesse de paiement",
+                    promise.date,
+                    promise_states.get(promise.state, promise.state),
+                    ", ".join(promise.move_ids.mapped("name")),
+                    _amount(promise.amount),
+                    promise.note or "",
+                )
+            )
+        for dispute in Dispute.search(of_customer, order="date, id"):
+            rows.append(
+                (
+                    "Contestation",
+                    dispute.date,
+                    dispute_states.get(dispute.state, dispute.state),
+                    ", ".join(dispute.move_ids.mapped("name")),
+                    "",
+                    " - ".join(
+                        filter(
+                            None,
+                            [
+                                dispute.reason_id.name,
+                                html2plaintext(dispute.note or ""),
+                            ],
+                        )
+                    ),
+                )
+            )
+        return _csv(rows)
+
+
+def _file_name(name, extension=""):
+    """A ZIP member name without path separators."""
+    clean = re.sub(r"[\\/:*?\"<>|]+", "_", name or "document").strip() or "document"
+    return clean if clean.endswith(extension) else clean + extension
+
+
+def _amount(value):
+    """An amount as French spreadsheets read it."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _csv(rows):
+    """Rows as a CSV French spreadsheets open: semicolons, UTF-8 with BOM."""
+    stream = io.StringIO()
+    writer = csv.writer(stream, delimiter=";")
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+    return ("\ufeff" + stream.getvalue()).encode()

@@ -41,3 +41,5 @@ from . import test_portal_page
 from . import test_portal_payment
 from . import test_portal_links
 from . import test_ui_portal_tour
+from . import test_litigation_handover
+from . import test_litigation_file

@@ -6,3 +6,5 @@ from . import account_dunning_schedule_wizard
 from . import account_dunning_schedule_wizard_line
 from . import account_dunning_followup_export
 from . import account_dunning_call_wizard
+from . import account_dunning_litigation_wizard
+from . import account_dunning_litigation_export
