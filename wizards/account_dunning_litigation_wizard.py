@@ -33,7 +33,6 @@ class AccountDunningLitigationWizard(models.TransientModel):
     )
     agent_id = fields.Many2one(
         "res.partner",
-        string="Agent",
         help="The agency, commissaire de justice or lawyer in charge.",
     )
     date = fields.Date(
