@@ -1,6 +1,7 @@
 """The litigation file of a case (DOMAIN.md §4.6): one ZIP with every
 document an agent or a court asks for."""
 
+import calendar
 import csv
 import io
 import re
@@ -150,7 +151,12 @@ class AccountDunningLitigationFile(models.AbstractModel):
         ]
         for move in case.move_ids:
             values = penalties.get(move.id, {})
+            policy = move.commercial_partner_id._get_dunning_policy(move.company_id)
             for first, last, days, base, rate in values.get("periods", []):
+                # the year basis of the computation (`account.dunning.late.payment`)
+                basis = (
+                    366 if policy.leap_year_366 and calendar.isleap(first.year) else 365
+                )
                 rows.append(
                     (
                         move.name,
@@ -160,7 +166,7 @@ class AccountDunningLitigationFile(models.AbstractModel):
                         days,
                         _amount(base),
                         _amount(rate),
-                        _amount(base * rate / 100.0 * days / 365),
+                        _amount(base * rate / 100.0 * days / basis),
                         "",
                     )
                 )
