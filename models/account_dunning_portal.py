@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import qrcode
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
