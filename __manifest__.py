@@ -24,6 +24,7 @@
         "report/account_dunning_letter_report.xml",
         "report/account_dunning_statement_report.xml",
         "report/account_dunning_schedule_report.xml",
+        "report/account_dunning_litigation_sheet_report.xml",
         "views/account_dunning_policy_views.xml",
         "views/account_dunning_level_views.xml",
         "views/account_dunning_role_views.xml",
@@ -48,6 +49,7 @@
         "wizards/account_dunning_followup_export_views.xml",
         "wizards/account_dunning_doubtful_export_views.xml",
         "wizards/account_dunning_registered_wizard_views.xml",
+        "wizards/account_dunning_litigation_wizard_views.xml",
         "views/account_dunning_menus.xml",
     ],
     "assets": {

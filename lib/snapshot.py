@@ -32,7 +32,8 @@ Contact = namedtuple(
 Customer = namedtuple(
     "Customer",
     "id display_name policy_id responsible_id dunning_blocked "
-    "dunning_paused_until dunning_proceedings dunning_proceedings_date",
+    "dunning_paused_until dunning_proceedings dunning_proceedings_date "
+    "dunning_in_litigation",
 )
 Level = namedtuple(
     "Level",
@@ -146,19 +147,24 @@ class DunningSnapshot:
             return {}
         Partner = self.env["res.partner"].with_company(self.company)
         Partner.flush_model()
+        self.env["account.dunning.litigation"].flush_model(
+            ["company_id", "partner_id", "state", "date"]
+        )
         self.env.cr.execute(
             SQL(
                 """
                 SELECT p.id, p.complete_name, %(policy)s,
                        COALESCE(%(responsible)s, p.user_id, %(default_user)s),
                        COALESCE(p.dunning_blocked, FALSE), p.dunning_paused_until,
-                       p.dunning_proceedings, p.dunning_proceedings_date
+                       p.dunning_proceedings, p.dunning_proceedings_date,
+                       %(litigation)s
                   FROM res_partner p
                  WHERE p.id = ANY(%(partners)s)
                 """,
                 policy=Partner._field_to_sql("p", "dunning_policy_id"),
                 responsible=Partner._field_to_sql("p", "dunning_responsible_id"),
                 default_user=self.company.dunning_user_id.id or None,
+                litigation=self.rule._get_litigation_sql("p", self.company, self.date),
                 partners=list(partner_ids),
             )
         )

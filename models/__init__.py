@@ -24,6 +24,7 @@ from . import account_dunning_declaration
 from . import account_dunning_portal
 from . import account_dunning_portal_answer
 from . import account_dunning_litigation
+from . import account_dunning_litigation_file
 from . import account_move
 from . import res_company
 from . import res_config_settings

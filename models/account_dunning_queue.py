@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..lib.snapshot import read_bank_lines
-from .account_dunning_action import ACTIVE_STATES
+from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
 from .res_partner import RISKS
 
 # A row's id: its company's id times this, plus its customer's id.
@@ -71,6 +71,13 @@ class AccountDunningQueue(models.Model):
         compute="_compute_receipt_action_id",
         help="The customer's last formal notice, sent by registered mail, "
         "whose date of receipt is not recorded yet: record it from here.",
+    )
+    hand_over_due = fields.Boolean(
+        string="To hand over",
+        compute="_compute_hand_over_due",
+        search="_search_hand_over_due",
+        help="The deadline of the last formal notice has passed and the customer "
+        "still owes: hand the debt over to litigation.",
     )
     dunning_status = fields.Char(related="partner_id.dunning_status", string="Status")
     dunning_promise_broken = fields.Boolean(related="partner_id.dunning_promise_broken")
@@ -238,6 +245,75 @@ class AccountDunningQueue(models.Model):
             notice = last.get((row.partner_id.id, row.company_id.id), notices.browse())
             row.receipt_action_id = notice if notice.awaiting_receipt else False
 
+    def _read_hand_over_keys(self, partners=None):
+        """{(customer id, company id)} whose last formal notice sent has a
+        payment deadline passed on the company's day, and that no open case
+        holds yet (`account.dunning.rule._get_litigation_domain`)."""
+        Rule = self.env["account.dunning.rule"]
+        self.env["account.dunning.action"].flush_model(
+            ["company_id", "partner_id", "state", "date", "payment_deadline"]
+        )
+        where = SQL("lv.is_formal_notice AND a.state IN %s", VALIDATED_STATES)
+        if partners is not None:
+            where = SQL("%s AND a.partner_id = ANY(%s)", where, partners.ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (a.company_id, a.partner_id)
+                       a.company_id, a.partner_id, a.payment_deadline
+                  FROM account_dunning_action a
+                  JOIN account_dunning_level lv ON lv.id = a.level_id
+                 WHERE %s
+              ORDER BY a.company_id, a.partner_id, a.date DESC, a.id DESC
+                """,
+                where,
+            )
+        )
+        passed = {}
+        for company_id, partner_id, deadline in self.env.cr.fetchall():
+            passed.setdefault(company_id, {})[partner_id] = deadline
+        keys = set()
+        Litigation = self.env["account.dunning.litigation"]
+        for company in self.env["res.company"].browse(list(passed)):
+            today = Rule._get_company_today(company)
+            due = [
+                partner_id
+                for partner_id, deadline in passed[company.id].items()
+                if deadline and deadline < today
+            ]
+            litigated = Litigation.search(
+                Rule._get_litigation_domain(company, today)
+                + [("partner_id", "in", due)]
+            ).partner_id.ids
+            keys.update(
+                (partner_id, company.id)
+                for partner_id in due
+                if partner_id not in litigated
+            )
+        return keys
+
+    def _compute_hand_over_due(self):
+        keys = self._read_hand_over_keys(self.partner_id)
+        for row in self:
+            row.hand_over_due = (
+                row.overdue_amount > 0
+                and (row.partner_id.id, row.company_id.id) in keys
+            )
+
+    def _search_hand_over_due(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(
+                self.env._("Only “is set” and “is not set” can be searched.")
+            )
+        ids = [
+            company_id * ROW_ID_FACTOR + partner_id
+            for partner_id, company_id in self._read_hand_over_keys()
+        ]
+        positive = (operator == "=") == value
+        if positive:
+            return [("id", "in", ids), ("overdue_amount", ">", 0)]
+        return ["|", ("id", "not in", ids), ("overdue_amount", "<=", 0)]
+
     def _compute_unreachable_count(self):
         counts = self._read_unreachable_counts(self.partner_id, self.company_id)
         for row in self:
@@ -339,6 +415,15 @@ class AccountDunningQueue(models.Model):
             self.env["account.dunning.call.wizard"]
             .with_company(self.company_id)
             ._get_log_call_action(self.partner_id)
+        )
+
+    def action_hand_over(self):
+        """Hand the customer's overdue invoices over to litigation."""
+        self.ensure_one()
+        return (
+            self.env["account.dunning.litigation.wizard"]
+            .with_company(self.company_id)
+            ._get_open_action(self.partner_id, self.company_id)
         )
 
     def action_dunning_wizard(self):

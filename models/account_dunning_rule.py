@@ -29,6 +29,7 @@ SKIP_CAUSES = (
     "skip_blocked",
     "skip_paused",
     "skip_proceedings",
+    "skip_litigation",
     "skip_to_reconcile",
     "skip_bank_line",
     "skip_minimum",
@@ -235,6 +236,10 @@ class AccountDunningRule(models.AbstractModel):
                 "This customer is under collective proceedings: declare the claim "
                 "instead of reminding."
             ),
+            "skip_litigation": self.env._(
+                "This customer's debt was handed over to litigation: no amicable "
+                "reminder."
+            ),
             "skip_to_reconcile": self.env._(
                 "This customer has unapplied payments or credit notes and owes "
                 "nothing: reconcile before reminding."
@@ -301,6 +306,9 @@ class AccountDunningRule(models.AbstractModel):
             return "skip_paused"
         if self._is_in_proceedings(customer, date):
             return "skip_proceedings"
+        # before the balance: a transfer to doubtful (416) may zero the 411
+        if customer.dunning_in_litigation:
+            return "skip_litigation"
         if balance <= 0:
             return "skip_to_reconcile"
         if bank_amount and bank_amount >= amount_due:
@@ -321,6 +329,30 @@ class AccountDunningRule(models.AbstractModel):
         return bool(partner.dunning_proceedings) and (
             not partner.dunning_proceedings_date
             or partner.dunning_proceedings_date <= date
+        )
+
+    @api.model
+    def _get_litigation_domain(self, company, date):
+        """The cases that keep their customer from amicable reminders on
+        `date` in `company`: open, handed over on or before that day. A
+        cancelled case lets the reminders resume."""
+        return [
+            ("company_id", "=", company.id),
+            ("state", "=", "open"),
+            ("date", "<=", date),
+        ]
+
+    @api.model
+    def _get_litigation_sql(self, partner_alias, company, date):
+        """The SQL twin of `_get_litigation_domain`: whether the customer of
+        the query's `partner_alias` (res_partner rows) is in litigation."""
+        return SQL(
+            """EXISTS (SELECT 1 FROM account_dunning_litigation lit
+                        WHERE lit.partner_id = %s AND lit.company_id = %s
+                          AND lit.state = 'open' AND lit.date <= %s)""",
+            SQL.identifier(partner_alias, "id"),
+            company.id,
+            date,
         )
 
     # ------------------------------------------------------------

@@ -111,6 +111,7 @@ class AccountDunningRun(models.Model):
     skip_proceedings = fields.Integer(
         string="Customers in collective proceedings", readonly=True
     )
+    skip_litigation = fields.Integer(string="Customers in litigation", readonly=True)
     skip_to_reconcile = fields.Integer(string="Customers to reconcile", readonly=True)
     skip_bank_line = fields.Integer(
         string="Payment received, to reconcile",

@@ -271,7 +271,18 @@ class AccountMove(models.Model):
         for company, moves in candidates.grouped("company_id").items():
             policies, levels = Rule._read_policies(company)
             today = self.env["account.dunning.run"]._company_today(company)
+            # handed over to litigation: no amicable reminder to come
+            litigated = (
+                self.env["account.dunning.litigation"]
+                .search(
+                    Rule._get_litigation_domain(company, today)
+                    + [("partner_id", "in", moves.commercial_partner_id.ids)]
+                )
+                .partner_id
+            )
             for move in moves:
+                if move.commercial_partner_id in litigated:
+                    continue
                 policy = policies.get(
                     move.commercial_partner_id._get_dunning_policy(company).id
                 )

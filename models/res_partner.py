@@ -134,6 +134,11 @@ class ResPartner(models.Model):
         "buyers owe moratorium interest plus 40 €; private persons owe only "
         "legal interest from the formal notice.",
     )
+    dunning_legal_form = fields.Char(
+        string="Legal form",
+        help="SAS, SARL, SA, EI...: the requête en injonction de payer names the "
+        "debtor's legal form.",
+    )
     dunning_public_hospital = fields.Boolean(
         string="Public hospital",
         help="Public health institution: the legal payment period is 50 days "
@@ -239,6 +244,15 @@ class ResPartner(models.Model):
         "account.dunning.schedule", "partner_id", string="Payment schedules"
     )
     dunning_schedule_count = fields.Integer(compute="_compute_dunning_schedule_count")
+    dunning_litigation_count = fields.Integer(
+        string="Litigation cases", compute="_compute_dunning_litigation"
+    )
+    dunning_in_litigation = fields.Boolean(
+        string="In litigation",
+        compute="_compute_dunning_litigation",
+        help="An open case handed over to litigation: the customer gets no "
+        "amicable reminder.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -425,6 +439,31 @@ class ResPartner(models.Model):
             )
 
     @api.depends_context("company")
+    def _compute_dunning_litigation(self):
+        """Cases of the customer in the current company; in litigation by the
+        rule's domain (`account.dunning.rule._get_litigation_domain`)."""
+        company = self.env.company
+        Rule = self.env["account.dunning.rule"]
+        Litigation = self.env["account.dunning.litigation"]
+        commercial = self.commercial_partner_id
+        counts = dict(
+            Litigation._read_group(
+                [("company_id", "=", company.id), ("partner_id", "in", commercial.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        litigated = Litigation.search(
+            Rule._get_litigation_domain(company, Rule._get_company_today(company))
+            + [("partner_id", "in", commercial.ids)]
+        ).partner_id
+        for partner in self:
+            partner.dunning_litigation_count = counts.get(
+                partner.commercial_partner_id, 0
+            )
+            partner.dunning_in_litigation = partner.commercial_partner_id in litigated
+
+    @api.depends_context("company")
     def _compute_dunning_status(self):
         company = self.env.company
         today = fields.Date.context_today(self)
@@ -542,6 +581,16 @@ class ResPartner(models.Model):
 
     def action_open_dunning_schedules(self):
         return self._get_dunning_records_action("account_dunning_schedule_action")
+
+    def action_open_dunning_litigations(self):
+        return self._get_dunning_records_action("account_dunning_litigation_action")
+
+    def action_dunning_hand_over(self):
+        """Hand the customer's overdue invoices over to litigation."""
+        self.ensure_one()
+        return self.env["account.dunning.litigation.wizard"]._get_open_action(
+            self.commercial_partner_id
+        )
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

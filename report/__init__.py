@@ -1,2 +1,3 @@
 from . import account_dunning_letter
 from . import account_dunning_statement
+from . import account_dunning_litigation_sheet

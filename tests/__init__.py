@@ -44,3 +44,5 @@ from . import test_ui_portal_tour
 from . import test_doubtful_debts
 from . import test_postal_sending
 from . import test_registered_mail
+from . import test_litigation_handover
+from . import test_litigation_file

@@ -9,3 +9,5 @@ from . import account_dunning_call_wizard
 from . import account_dunning_doubtful_wizard
 from . import account_dunning_doubtful_export
 from . import account_dunning_registered_wizard
+from . import account_dunning_litigation_wizard
+from . import account_dunning_litigation_export
