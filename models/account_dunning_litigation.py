@@ -318,19 +318,25 @@ class AccountDunningLitigation(models.Model):
                         amount=case.currency_id.format(case.recovered_amount),
                     )
                 )
-            if (
+            entries = (
                 case.doubtful_move_id
-                or case.depreciation_move_ids
-                or case.writeoff_move_id
-            ):
+                | case.depreciation_move_ids
+                | case.writeoff_move_id
+            )
+            if entries.filtered(lambda move: move.state != "draft"):
                 raise UserError(
                     self.env._(
-                        "%(case)s cannot be cancelled: the debt is already in "
-                        "the books (doubtful, depreciation or write-off). "
-                        "Close it instead.",
+                        "%(case)s cannot be cancelled: an entry of the debt "
+                        "(doubtful, depreciation or write-off) is already "
+                        "posted. Close it instead.",
                         case=case.name,
                     )
                 )
+        # drafts nobody posted yet go with the hand-over they were made for
+        entries = (
+            self.doubtful_move_id | self.depreciation_move_ids | self.writeoff_move_id
+        )
+        entries.unlink()
         return self._close("cancelled")
 
     def action_download_file(self):

@@ -44,6 +44,14 @@ class AccountDunningLitigationFile(models.AbstractModel):
         return stream.getvalue()
 
     @api.model
+    def _get_file_lang(self):
+        """French for a French court when French is installed, else the
+        user's language (the sheet's own text is French either way)."""
+        if self.env["res.lang"]._get_code("fr_FR"):
+            return "fr_FR"
+        return self.env.lang
+
+    @api.model
     def _get_members(self, case):
         """[(member name, bytes)] of the litigation file."""
         case.ensure_one()
@@ -53,7 +61,7 @@ class AccountDunningLitigationFile(models.AbstractModel):
         sheet, _report_type = (
             self.env["ir.actions.report"]
             .with_company(company)
-            .with_context(lang="fr_FR")
+            .with_context(lang=self._get_file_lang())
             ._render_qweb_pdf(
                 "account_dunning.action_report_litigation_sheet", case.ids
             )

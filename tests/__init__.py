@@ -46,3 +46,4 @@ from . import test_postal_sending
 from . import test_registered_mail
 from . import test_litigation_handover
 from . import test_litigation_file
+from . import test_after_formal_notice

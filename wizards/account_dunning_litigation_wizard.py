@@ -65,6 +65,12 @@ class AccountDunningLitigationWizard(models.TransientModel):
         string="Amount handed over", compute="_compute_amount_total"
     )
     note = fields.Html()
+    transfer_to_doubtful = fields.Boolean(
+        string="Transfer to doubtful debts",
+        default=True,
+        help="Prepare the draft entry moving the invoices' open balance from "
+        "411 to 416 (DOMAIN.md §4.5), for the accountant to review and post.",
+    )
 
     # ------------------------------------------------------------
     # DEFAULT METHODS
@@ -134,6 +140,8 @@ class AccountDunningLitigationWizard(models.TransientModel):
                 "note": self.note,
             }
         )
+        if self.transfer_to_doubtful:
+            self.env["account.dunning.doubtful"]._transfer_to_doubtful(case, self.date)
         return {
             "type": "ir.actions.act_window",
             "res_model": case._name,
