@@ -47,6 +47,7 @@
         "wizards/account_dunning_schedule_wizard_views.xml",
         "wizards/account_dunning_followup_export_views.xml",
         "wizards/account_dunning_doubtful_export_views.xml",
+        "views/account_dunning_report_views.xml",
         "views/account_dunning_menus.xml",
     ],
     "assets": {

@@ -42,3 +42,4 @@ from . import test_portal_payment
 from . import test_portal_links
 from . import test_ui_portal_tour
 from . import test_doubtful_debts
+from . import test_dashboard_reports
