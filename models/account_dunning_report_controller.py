@@ -2,6 +2,8 @@ from odoo import fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .account_dunning_queue import ROW_ID_FACTOR
+
 KINDS = [
     ("customer", "Customer with overdue invoices"),
     ("call", "Call logged"),
@@ -11,9 +13,10 @@ KINDS = [
 
 class AccountDunningReportController(models.Model):
     """Per credit controller: the customers in their care with overdue
-    invoices and what they owe (the work queue's rows today: its responsible
-    is the customer's credit controller, else its salesperson), the calls they
-    logged and the promises they obtained. One row per customer, call or
+    invoices today and what they owe (`account.dunning.report.level`; the
+    responsible is the customer's credit controller in the company, else its
+    salesperson, as in the work queue), the calls they logged and the
+    promises they obtained. One row per customer, call or
     promise, so that each figure opens the records behind it."""
 
     _name = "account.dunning.report.controller"
@@ -48,16 +51,32 @@ class AccountDunningReportController(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                SELECT q.id * 4 AS id, 'customer' AS kind,
-                       %(today)s AS date,
-                       q.user_id, q.company_id, q.partner_id,
+                WITH today AS MATERIALIZED (
+                    SELECT c.id AS company_id, %(today)s AS day
+                      FROM res_company c
+                ), overdue AS (
+                    SELECT o.company_id, o.partner_id,
+                           SUM(o.overdue_amount) AS overdue_amount
+                      FROM %(overdue)s o
+                  GROUP BY o.company_id, o.partner_id
+                )
+                -- the customer's credit controller in the company, else its
+                -- salesperson, as in the work queue
+                SELECT (o.company_id::bigint * %(factor)s + o.partner_id) * 4 AS id,
+                       'customer' AS kind,
+                       t.day AS date,
+                       COALESCE(
+                           (p.dunning_responsible_id ->> o.company_id::text)::int,
+                           p.user_id
+                       ) AS user_id,
+                       o.company_id, o.partner_id,
                        NULL::int AS action_id, NULL::int AS promise_id,
-                       1 AS customer_count, q.overdue_amount,
+                       1 AS customer_count, o.overdue_amount,
                        0 AS call_count, 0 AS promise_count,
                        0 AS promise_amount
-                  FROM %(queue)s q
-                  JOIN res_company c ON c.id = q.company_id
-                 WHERE q.overdue_amount > 0
+                  FROM overdue o
+                  JOIN res_partner p ON p.id = o.partner_id
+                  JOIN today t ON t.company_id = o.company_id
                  UNION ALL
                 SELECT a.id * 4 + 1, 'call', a.date, a.user_id, a.company_id,
                        a.partner_id, a.id, NULL, 0, 0, 1, 0, 0
@@ -73,7 +92,8 @@ class AccountDunningReportController(models.Model):
                 """,
                 table=SQL.identifier(self._table),
                 today=Rule._get_company_today_sql("c"),
-                queue=SQL.identifier(self.env["account.dunning.queue"]._table),
+                overdue=SQL.identifier(self.env["account.dunning.report.level"]._table),
+                factor=ROW_ID_FACTOR,
             )
         )
 

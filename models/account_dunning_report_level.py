@@ -32,7 +32,7 @@ class AccountDunningReportLevel(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                WITH today AS (
+                WITH today AS MATERIALIZED (
                     SELECT c.id AS company_id, %(today)s AS day
                       FROM res_company c
                 )

@@ -66,7 +66,8 @@ class AccountDunningReportPayment(models.Model):
         )
         rates = SQL(", ").join(
             SQL(
-                """CASE WHEN paid.paid_date <= r.date + %(days)s THEN 100.0
+                """CASE WHEN m.amount_residual = 0
+                             AND paid.last_date <= r.date + %(days)s THEN 100.0
                         WHEN t.day <= r.date + %(days)s THEN NULL
                         ELSE 0.0 END AS %(column)s""",
                 days=days,
@@ -78,7 +79,10 @@ class AccountDunningReportPayment(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                WITH reminded AS (
+                WITH today AS MATERIALIZED (
+                    SELECT c.id AS company_id, %(today)s AS day
+                      FROM res_company c
+                ), reminded AS (
                     SELECT MIN(l.id) AS id, l.move_id, l.level_id,
                            MIN(l.date) AS date,
                            (ARRAY_AGG(l.amount_residual ORDER BY l.date, l.id))[1]
@@ -87,16 +91,16 @@ class AccountDunningReportPayment(models.Model):
                      WHERE l.state = 'done' AND l.channel != 'portal'
                   GROUP BY l.move_id, l.level_id
                 ), paid AS (
+                    -- the payments matched with the receivable lines of the
+                    -- invoices reminded
                     SELECT r.id,
                            %(amounts)s,
-                           CASE WHEN m.amount_residual = 0 THEN MAX(p.max_date)
-                           END AS paid_date
+                           MAX(p.max_date) AS last_date
                       FROM reminded r
-                      JOIN account_move m ON m.id = r.move_id
                       JOIN account_move_line ml ON ml.move_id = r.move_id
-                                               AND ml.display_type = 'payment_term'
-                 LEFT JOIN account_partial_reconcile p ON p.debit_move_id = ml.id
-                  GROUP BY r.id, m.amount_residual
+                      JOIN account_partial_reconcile p ON p.debit_move_id = ml.id
+                     WHERE ml.display_type = 'payment_term'
+                  GROUP BY r.id
                 )
                 SELECT r.id,
                        r.date,
@@ -105,16 +109,16 @@ class AccountDunningReportPayment(models.Model):
                        m.commercial_partner_id AS partner_id,
                        r.level_id,
                        r.amount_reminded,
-                       paid.paid_date,
-                       paid.amount_paid_7,
-                       paid.amount_paid_15,
-                       paid.amount_paid_30,
+                       CASE WHEN m.amount_residual = 0 THEN paid.last_date
+                       END AS paid_date,
+                       COALESCE(paid.amount_paid_7, 0) AS amount_paid_7,
+                       COALESCE(paid.amount_paid_15, 0) AS amount_paid_15,
+                       COALESCE(paid.amount_paid_30, 0) AS amount_paid_30,
                        %(rates)s
                   FROM reminded r
-                  JOIN paid ON paid.id = r.id
                   JOIN account_move m ON m.id = r.move_id
-                  JOIN (SELECT c.id AS company_id, %(today)s AS day
-                          FROM res_company c) t ON t.company_id = m.company_id
+                  JOIN today t ON t.company_id = m.company_id
+             LEFT JOIN paid ON paid.id = r.id
                 )
                 """,
                 table=SQL.identifier(self._table),
