@@ -74,36 +74,52 @@ class AccountDunningReportAging(models.Model):
                                  %(today)s) AS as_of
                       FROM res_company c
                      CROSS JOIN GENERATE_SERIES(0, %(back)s) AS n(n)
-                ), later AS (
-                    -- payments matched after the oldest month end, by month
-                    -- end they came after
-                    SELECT l.move_id, mo.n, SUM(p.amount) AS amount
+                ), paid AS (
+                    -- each invoice's payments after the oldest month end:
+                    -- the first and last dates, their total and the lot
+                    SELECT l.move_id,
+                           MIN(p.max_date) AS first_date,
+                           MAX(p.max_date) AS last_date,
+                           SUM(p.amount) AS amount,
+                           ARRAY_AGG(p.max_date) AS dates,
+                           ARRAY_AGG(p.amount) AS amounts
                       FROM account_partial_reconcile p
                       JOIN account_move_line l ON l.id = p.debit_move_id
-                      JOIN months mo ON mo.company_id = l.company_id
-                                    AND p.max_date > mo.as_of
                      WHERE l.display_type = 'payment_term'
-                  GROUP BY l.move_id, mo.n
+                       AND p.max_date > (SELECT MIN(mo.as_of) FROM months mo)
+                  GROUP BY l.move_id
                 ), inv AS (
                     SELECT m.id, m.company_id, m.commercial_partner_id,
                            m.invoice_date, m.invoice_date_due,
-                           m.amount_residual_signed
+                           m.amount_residual, m.amount_residual_signed,
+                           paid.first_date, paid.last_date, paid.amount AS paid,
+                           paid.dates, paid.amounts
                       FROM account_move m
+                 LEFT JOIN paid ON paid.move_id = m.id
                      WHERE m.move_type = 'out_invoice'
                        AND m.state = 'posted'
-                       AND (m.amount_residual > 0
-                            OR m.id IN (SELECT later.move_id FROM later))
+                       AND (m.amount_residual > 0 OR paid.move_id IS NOT NULL)
                 ), due AS (
+                    -- what it owed then: what it owes today plus what was
+                    -- paid after (all, none, or the payments after that day)
                     SELECT inv.id AS move_id, inv.company_id,
                            inv.commercial_partner_id AS partner_id,
                            inv.invoice_date_due AS date_due, mo.n, mo.as_of,
                            mo.as_of - inv.invoice_date_due AS days_late,
-                           inv.amount_residual_signed + COALESCE(later.amount, 0)
-                               AS amount_residual
+                           inv.amount_residual_signed + CASE
+                               WHEN inv.last_date IS NULL
+                                 OR inv.last_date <= mo.as_of THEN 0
+                               WHEN inv.first_date > mo.as_of THEN inv.paid
+                               ELSE (SELECT SUM(pay.amount)
+                                       FROM UNNEST(inv.dates, inv.amounts)
+                                            AS pay(date, amount)
+                                      WHERE pay.date > mo.as_of)
+                           END AS amount_residual
                       FROM inv
                       JOIN months mo ON mo.company_id = inv.company_id
                                     AND inv.invoice_date <= mo.as_of
-                 LEFT JOIN later ON later.move_id = inv.id AND later.n = mo.n
+                     -- still open then: open today, or paid off after
+                     WHERE inv.amount_residual > 0 OR inv.last_date > mo.as_of
                 )
                 SELECT due.move_id::bigint * 16 + due.n AS id,
                        due.as_of AS date,

@@ -80,6 +80,8 @@ class TestDashboardReports(DunningCommon):
     def setUp(self):
         super().setUp()
         self._pay(self.paid_before, day=self.e1 - timedelta(days=3))
+        # 100 paid before E1, 300 after: 400 due at E1, 100 today
+        self._pay(self.paid_after, amount=100.0, day=self.e1 - timedelta(days=2))
         self._pay(self.paid_after, amount=300.0, day=self.e1 + timedelta(days=1))
         # p1 paid 5 days after its reminder, p2 half-way at 10 days then in
         # full at 20 days, p3 never
@@ -103,8 +105,9 @@ class TestDashboardReports(DunningCommon):
             dict(groups),
             {
                 "0_not_due": 100.0,
-                # 200 due 15 days + 500 due 10 days (paid 300 after E1)
-                "1_1_30": 700.0,
+                # 200 due 15 days + 400 due 10 days (500, of which 100
+                # paid before E1 and 300 after)
+                "1_1_30": 600.0,
                 "2_31_60": 400.0,
                 "3_61_90": 800.0,
                 # 1,600 due 120 days, and Garage's p3 unpaid for 210 days
@@ -130,7 +133,7 @@ class TestDashboardReports(DunningCommon):
                 ["amount_residual:sum"],
             )
         )
-        self.assertEqual(today[self.paid_after], 200.0)
+        self.assertEqual(today[self.paid_after], 100.0)
 
     def test_company_rule(self):
         Aging = self.env["account.dunning.report.aging"]
@@ -154,26 +157,27 @@ class TestDashboardReports(DunningCommon):
             .with_user(self.controller)
             .search([("date", "=", self.e1)])
         )
-        # Due at E1: 100 + 200 + 400 + 800 + 1,600 + 500 + Garage's p3 1,000
-        # = 4,600, of which 100 not due.
+        # Due at E1: 100 + 200 + 400 + 800 + 1,600 + 400 + Garage's p3 1,000
+        # = 4,500, of which 100 not due.
         # Sales of the 91 days to E1 (invoice dates E1-5, -40, -45, -50, -75):
         # 100 + 500 + 200 + 3,200 + 400 = 4,400; E1-105 and older fall outside.
-        # DSO = 4,600 / 4,400 × 91 = 95.136... -> 95.1 days.
-        # Due at E2 (opening): the 4,600 but the invoice of E1-5 (-100), plus
-        # 3,200 paid on E1-3 = 7,700. Sales of the month: 100 (E1-5).
-        # CEI = (7,700 + 100 - 4,600) / (7,700 + 100 - 100) × 100
-        #     = 3,200 / 7,700 × 100 = 41.558... -> 41.6 %.
+        # DSO = 4,500 / 4,400 × 91 = 93.068... -> 93.1 days.
+        # Due at E2 (opening): 200 + 400 + 800 + 1,600 + 500 + 1,000, plus
+        # 3,200 paid on E1-3 = 7,700 (the invoice of E1-5 came after).
+        # Sales of the month: 100 (E1-5).
+        # CEI = (7,700 + 100 - 4,500) / (7,700 + 100 - 100) × 100
+        #     = 3,300 / 7,700 × 100 = 42.857... -> 42.9 %.
         self.assertRecordValues(
             row,
             [
                 {
-                    "amount_residual": 4600.0,
+                    "amount_residual": 4500.0,
                     "amount_not_due": 100.0,
                     "sales_quarter": 4400.0,
-                    "dso": 95.1,
+                    "dso": 93.1,
                     "amount_opening": 7700.0,
                     "sales": 100.0,
-                    "cei": 41.6,
+                    "cei": 42.9,
                 }
             ],
         )
@@ -201,7 +205,7 @@ class TestDashboardReports(DunningCommon):
             {
                 # never reminded: 200 + what remains of 500 (the invoice of
                 # 100 is not due)
-                self.env["account.dunning.level"]: 400.0,
+                self.env["account.dunning.level"]: 300.0,
                 self.level_first: 400.0 + 800.0 + 1000.0,
                 self.level_call: 1600.0,
             },
@@ -311,6 +315,6 @@ class TestDashboardReports(DunningCommon):
                 "promise_count:sum",
             ],
         )
-        # overdue today: 200 + 400 + 800 + 1,600 + 200 (the invoice of 100
+        # overdue today: 200 + 400 + 800 + 1,600 + 100 (the invoice of 100
         # is not due)
-        self.assertEqual(controllers, [(1, 3200.0, 1, 3)])
+        self.assertEqual(controllers, [(1, 3100.0, 1, 3)])
