@@ -32,12 +32,8 @@ class AccountDunningReportController(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    action_id = fields.Many2one(
-        "account.dunning.action", string="Call", readonly=True
-    )
-    promise_id = fields.Many2one(
-        "account.dunning.promise", string="Promise", readonly=True
-    )
+    action_id = fields.Many2one("account.dunning.action", string="Call", readonly=True)
+    promise_id = fields.Many2one("account.dunning.promise", readonly=True)
     customer_count = fields.Integer(string="Customers", readonly=True)
     overdue_amount = fields.Monetary(string="Overdue", readonly=True)
     call_count = fields.Integer(string="Calls logged", readonly=True)
@@ -111,13 +107,17 @@ class AccountDunningReportController(models.Model):
             )
         kind = kinds.pop()
         if kind == "call":
-            return self.env["account.dunning.report.channel"].browse(
-                self.action_id.ids
-            ).action_open_reminders()
+            return (
+                self.env["account.dunning.report.channel"]
+                .browse(self.action_id.ids)
+                .action_open_reminders()
+            )
         if kind == "promise":
-            return self.env["account.dunning.report.promise"].browse(
-                self.promise_id.ids
-            ).action_open_promises()
+            return (
+                self.env["account.dunning.report.promise"]
+                .browse(self.promise_id.ids)
+                .action_open_promises()
+            )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Customers"),

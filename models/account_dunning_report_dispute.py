@@ -18,16 +18,12 @@ class AccountDunningReportDispute(models.Model):
     _auto = False
     _order = "age desc, id"
 
-    dispute_id = fields.Many2one(
-        "account.dunning.dispute", string="Dispute", readonly=True
-    )
+    dispute_id = fields.Many2one("account.dunning.dispute", readonly=True)
     date = fields.Date(string="Opened on", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    reason_id = fields.Many2one(
-        "account.dunning.reason", string="Reason", readonly=True
-    )
+    reason_id = fields.Many2one("account.dunning.reason", readonly=True)
     user_id = fields.Many2one("res.users", string="Owner", readonly=True)
     state = fields.Selection(
         [("open", "Open"), ("resolved", "Resolved"), ("cancelled", "Cancelled")],

@@ -38,9 +38,7 @@ class AccountDunningReportDso(models.Model):
     amount_residual = fields.Monetary(string="Due at month end", readonly=True)
     amount_not_due = fields.Monetary(string="Not due at month end", readonly=True)
     overdue_amount = fields.Monetary(string="Overdue at month end", readonly=True)
-    sales_quarter = fields.Monetary(
-        string="Sales of the last 91 days", readonly=True
-    )
+    sales_quarter = fields.Monetary(string="Sales of the last 91 days", readonly=True)
     dso = fields.Float(
         string="DSO (days)",
         readonly=True,
@@ -159,6 +157,4 @@ class AccountDunningReportDso(models.Model):
                 ("date", "in", [date for _company, date in ends]),
             ]
         )
-        return rows.filtered(
-            lambda row: (row.company_id.id, row.date) in ends
-        ).move_id
+        return rows.filtered(lambda row: (row.company_id.id, row.date) in ends).move_id

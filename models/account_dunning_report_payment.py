@@ -28,7 +28,7 @@ class AccountDunningReportPayment(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    level_id = fields.Many2one("account.dunning.level", string="Level", readonly=True)
+    level_id = fields.Many2one("account.dunning.level", readonly=True)
     amount_reminded = fields.Monetary(
         string="Amount reminded", readonly=True, help="Due on the reminder's day."
     )

@@ -13,9 +13,7 @@ class AccountDunningReportPromise(models.Model):
     _auto = False
     _order = "date desc, id desc"
 
-    promise_id = fields.Many2one(
-        "account.dunning.promise", string="Promise", readonly=True
-    )
+    promise_id = fields.Many2one("account.dunning.promise", readonly=True)
     date = fields.Date(string="Obtained on", readonly=True)
     date_promised = fields.Date(string="Promised date", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)

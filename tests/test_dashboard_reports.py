@@ -50,7 +50,9 @@ class TestDashboardReports(DunningCommon):
         cls.late_120 = invoice(customer, 1600.0, -150, -120)
         cls.paid_before = invoice(customer, 3200.0, -50, -20)
         cls.paid_after = invoice(customer, 500.0, -40, -10)
-        cls._set_level(cls.late_45 + cls.late_75, cls.level_first, day=e1 - timedelta(days=30))
+        cls._set_level(
+            cls.late_45 + cls.late_75, cls.level_first, day=e1 - timedelta(days=30)
+        )
         cls._set_level(cls.late_120, cls.level_call, day=e1 - timedelta(days=60))
 
         # Garage Dupont, reminded at the first level eight months ago
@@ -71,7 +73,11 @@ class TestDashboardReports(DunningCommon):
                 "invoice_date_due": e1 - timedelta(days=15),
                 "invoice_line_ids": [
                     Command.create(
-                        {"name": "B", "price_unit": 5000.0, "tax_ids": [Command.clear()]}
+                        {
+                            "name": "B",
+                            "price_unit": 5000.0,
+                            "tax_ids": [Command.clear()],
+                        }
                     )
                 ],
             }

@@ -2081,7 +2081,11 @@ def report_email(results):
 # Each report's read_group as its default graph or pivot asks it:
 # (model, groupby, aggregates).
 DASHBOARD_READS = [
-    ("account.dunning.report.aging", ["date:month", "age_bucket"], ["amount_residual:sum"]),
+    (
+        "account.dunning.report.aging",
+        ["date:month", "age_bucket"],
+        ["amount_residual:sum"],
+    ),
     ("account.dunning.report.dso", ["date:month"], ["dso:avg", "cei:avg"]),
     ("account.dunning.report.level", ["level_id"], ["overdue_amount:sum"]),
     ("account.dunning.report.channel", ["date:week", "channel"], ["__count"]),
@@ -2099,7 +2103,11 @@ DASHBOARD_READS = [
         ],
     ),
     ("account.dunning.report.promise", ["date:month", "state"], ["__count"]),
-    ("account.dunning.report.dispute", ["reason_id", "age_bucket"], ["amount_residual:sum"]),
+    (
+        "account.dunning.report.dispute",
+        ["reason_id", "age_bucket"],
+        ["amount_residual:sum"],
+    ),
     (
         "account.dunning.report.controller",
         ["user_id"],
@@ -2119,8 +2127,8 @@ def dashboard_user(env, company):
     that the reports are read through their company rule as in the web
     client."""
     login = "benchmark_dashboard"
-    user = env["res.users"].with_context(active_test=False).search(
-        [("login", "=", login)]
+    user = (
+        env["res.users"].with_context(active_test=False).search([("login", "=", login)])
     )
     if not user:
         user = env["res.users"].create(
@@ -2130,9 +2138,7 @@ def dashboard_user(env, company):
                 "company_id": company.id,
                 "company_ids": [Command.set(company.ids)],
                 "groups_id": [
-                    Command.set(
-                        env.ref(f"{MODULE}.group_account_dunning_user").ids
-                    )
+                    Command.set(env.ref(f"{MODULE}.group_account_dunning_user").ids)
                 ],
             }
         )
@@ -2162,9 +2168,7 @@ def measure_dashboard(registry, args):
                 rows = Report.read_group([], fields_, groupby, lazy=False)
                 times.append(wall_clock() - started)
                 queries, groups = cr.sql_log_count - count, len(rows)
-            cr.execute(
-                SQL("SELECT COUNT(*) FROM %s", SQL.identifier(Report._table))
-            )
+            cr.execute(SQL("SELECT COUNT(*) FROM %s", SQL.identifier(Report._table)))
             results.append(
                 {
                     "model": model,
@@ -2178,8 +2182,9 @@ def measure_dashboard(registry, args):
             )
             res = results[-1]
             say(
-                f"    {model}: best {res['best']:.3f} s (first {res['first']:.3f} s), "
-                f"{res['queries']} queries, {res['groups']} groups of {res['rows']} rows"
+                f"    {model}: best {res['best']:.3f} s (first "
+                f"{res['first']:.3f} s), {res['queries']} queries, "
+                f"{res['groups']} groups of {res['rows']} rows"
             )
         cr.rollback()
     return results
