@@ -10,7 +10,8 @@ class AccountDunningReportPayment(models.Model):
     first reminder done at that level), with what was paid on it within 7, 15
     and 30 days of that reminder.
 
-    A payment is dated by its partial reconciliation with the invoice's
+    A payment (a bank or cash entry: credit notes and write-offs are no
+    payment) is dated by its partial reconciliation with the invoice's
     receivable line (`max_date`: the later of the payment's and the invoice's
     dates). An invoice counts as paid within N days when nothing is left to
     pay and its last payment came by the reminder's date + N; the share
@@ -92,14 +93,18 @@ class AccountDunningReportPayment(models.Model):
                   GROUP BY l.move_id, l.level_id
                 ), paid AS (
                     -- the payments matched with the receivable lines of the
-                    -- invoices reminded
+                    -- invoices reminded: bank and cash entries, not credit
+                    -- notes nor write-offs
                     SELECT r.id,
                            %(amounts)s,
                            MAX(p.max_date) AS last_date
                       FROM reminded r
                       JOIN account_move_line ml ON ml.move_id = r.move_id
                       JOIN account_partial_reconcile p ON p.debit_move_id = ml.id
+                      JOIN account_move_line pl ON pl.id = p.credit_move_id
+                      JOIN account_journal j ON j.id = pl.journal_id
                      WHERE ml.display_type = 'payment_term'
+                       AND j.type IN ('bank', 'cash')
                   GROUP BY r.id
                 )
                 SELECT r.id,
