@@ -271,7 +271,7 @@ class TestDashboardReports(DunningCommon):
         # as the nightly run closes them
         kept.write({"state": "kept", "closed_date": self.today})
         broken.write({"state": "broken", "closed_date": self.today})
-        self.env["account.dunning.action"].create(
+        call = self.env["account.dunning.action"].create(
             {
                 "company_id": self.company.id,
                 "partner_id": self.customer.id,
@@ -324,3 +324,17 @@ class TestDashboardReports(DunningCommon):
         # overdue today: 200 + 400 + 800 + 1,600 + 100 (the invoice of 100
         # is not due)
         self.assertEqual(controllers, [(1, 3100.0, 1, 3)])
+        # each figure opens its records: the promises, the call
+        Controller = self.env["account.dunning.report.controller"].with_user(
+            self.controller
+        )
+        rows = Controller.search([("kind", "=", "promise")])
+        action = rows.action_open_records()
+        self.assertEqual(Promise.search(action["domain"]), kept + broken + _open)
+        calls = Controller.search(
+            [("kind", "=", "call"), ("user_id", "=", self.controller.id)]
+        )
+        action = calls.action_open_records()
+        self.assertEqual(
+            self.env["account.dunning.action"].search(action["domain"]), call
+        )
