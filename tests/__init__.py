@@ -43,3 +43,4 @@ from . import test_portal_links
 from . import test_ui_portal_tour
 from . import test_doubtful_debts
 from . import test_dashboard_reports
+from . import test_ui_dashboard_tour
