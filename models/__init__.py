@@ -38,3 +38,15 @@ from . import snailmail_letter
 # last: its SQL view reads the columns the models above add
 from . import account_dunning_queue
 from . import account_dunning_doubtful
+
+# the dashboard's reports (SQL views), after the views they read (move
+# state, work queue)
+from . import account_dunning_report_mixin
+from . import account_dunning_report_aging
+from . import account_dunning_report_dso
+from . import account_dunning_report_level
+from . import account_dunning_report_channel
+from . import account_dunning_report_payment
+from . import account_dunning_report_promise
+from . import account_dunning_report_dispute
+from . import account_dunning_report_controller

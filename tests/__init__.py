@@ -47,3 +47,5 @@ from . import test_registered_mail
 from . import test_litigation_handover
 from . import test_litigation_file
 from . import test_after_formal_notice
+from . import test_dashboard_reports
+from . import test_ui_dashboard_tour

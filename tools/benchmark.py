@@ -10,6 +10,8 @@ Usage::
         [--workers N] [--escalation-only] [--orm-notes] [--pdf-step N]
     python3 tools/benchmark.py --wizard 1000 [--customers N] [--database NAME]
         [--template-db NAME] [--repeat N] [--profile [FILE]] [--drop]
+    python3 tools/benchmark.py --dashboard --invoices 50000 [--database NAME]
+        [--template-db NAME] [--repeat N]
 
 1. Creates the database when it does not exist (``l10n_fr_account`` and
    ``account_dunning`` installed, no demo data), either from scratch or with
@@ -53,6 +55,14 @@ the ``onchange()`` call that fills the new wizard (default_get and computes of
 the lines), reading every line; the first opening also loads the views through
 ``odoo.tests.Form``.  Seconds and queries of each opening are printed.
 
+``--dashboard`` times the dashboard's reports instead (the SQL views
+``account.dunning.report.*``): on the data set of ``--invoices`` invoices, the
+``read_group`` the web client makes for each report's graph or pivot, as a
+credit controller of the company (its company rule applied), ``--repeat``
+times (at least 3) after a first call; the best seconds and the queries of
+each are printed against the budget of 1 s.  The addon is updated first when
+the database lacks a report's view.
+
 Nothing of the addon is modified: the per-step timers wrap methods of the
 registry classes of this process only.
 """
@@ -88,6 +98,7 @@ import psycopg2
 import odoo
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
+from odoo.tools import SQL
 
 REPO = Path(__file__).resolve().parent.parent
 MODULE = "account_dunning"
@@ -313,10 +324,28 @@ def missing_columns(registry):
     return sorted(missing)
 
 
+def missing_views(registry):
+    """SQL views of the loaded code (``_auto = False`` models, such as the
+    dashboard's reports) that the database lacks."""
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema()"
+        )
+        existing = {row[0] for row in cr.fetchall()}
+    return sorted(
+        f"{model._name} (view)"
+        for model in registry.values()
+        if not (model._abstract or model._auto or model._table_query)
+        and model._module == MODULE
+        and model._table not in existing
+    )
+
+
 def load_registry(args):
     """The registry, after updating the addon when its code needs new columns."""
     registry = Registry(args.database)
-    missing = missing_columns(registry)
+    missing = missing_columns(registry) + missing_views(registry)
     if args.update or missing:
         if missing:
             say(
@@ -2046,6 +2075,147 @@ def report_email(results):
     )
 
 
+# --------------------------------------------------------------------------
+# dashboard
+
+# Each report's read_group as its default graph or pivot asks it:
+# (model, groupby, aggregates).
+DASHBOARD_READS = [
+    (
+        "account.dunning.report.aging",
+        ["date:month", "age_bucket"],
+        ["amount_residual:sum"],
+    ),
+    ("account.dunning.report.dso", ["date:month"], ["dso:avg", "cei:avg"]),
+    ("account.dunning.report.level", ["level_id"], ["overdue_amount:sum"]),
+    ("account.dunning.report.channel", ["date:week", "channel"], ["__count"]),
+    (
+        "account.dunning.report.payment",
+        ["level_id"],
+        [
+            "amount_reminded:sum",
+            "amount_paid_7:sum",
+            "paid_7_rate:avg",
+            "amount_paid_15:sum",
+            "paid_15_rate:avg",
+            "amount_paid_30:sum",
+            "paid_30_rate:avg",
+        ],
+    ),
+    ("account.dunning.report.promise", ["date:month", "state"], ["__count"]),
+    (
+        "account.dunning.report.dispute",
+        ["reason_id", "age_bucket"],
+        ["amount_residual:sum"],
+    ),
+    (
+        "account.dunning.report.controller",
+        ["user_id"],
+        [
+            "customer_count:sum",
+            "overdue_amount:sum",
+            "call_count:sum",
+            "promise_count:sum",
+        ],
+    ),
+]
+DASHBOARD_BUDGET = 1.0
+
+
+def dashboard_user(env, company):
+    """A credit controller of `company` only (created once, committed), so
+    that the reports are read through their company rule as in the web
+    client."""
+    login = "benchmark_dashboard"
+    user = (
+        env["res.users"].with_context(active_test=False).search([("login", "=", login)])
+    )
+    if not user:
+        user = env["res.users"].create(
+            {
+                "name": "Benchmark dashboard",
+                "login": login,
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+                "groups_id": [
+                    Command.set(env.ref(f"{MODULE}.group_account_dunning_user").ids)
+                ],
+            }
+        )
+        env.cr.commit()
+    return user
+
+
+def measure_dashboard(registry, args):
+    """Each report's read_group, `args.repeat` times after a first call."""
+    say(f"    VACUUM ANALYZE: {vacuum(args.database):.1f} s")
+    results = []
+    with registry.cursor() as cr:
+        root = api.Environment(cr, SUPERUSER_ID, {})
+        company = root.company
+        user = dashboard_user(root, company)
+        env = api.Environment(
+            cr, user.id, {"lang": "en_US", "allowed_company_ids": company.ids}
+        )
+        for model, groupby, aggregates in DASHBOARD_READS:
+            Report = env[model]
+            fields_ = [name for name in aggregates if name != "__count"]
+            times, queries, groups = [], 0, 0
+            for _attempt in range(args.repeat + 1):
+                env.invalidate_all()
+                count = cr.sql_log_count
+                started = wall_clock()
+                rows = Report.read_group([], fields_, groupby, lazy=False)
+                times.append(wall_clock() - started)
+                queries, groups = cr.sql_log_count - count, len(rows)
+            cr.execute(SQL("SELECT COUNT(*) FROM %s", SQL.identifier(Report._table)))
+            results.append(
+                {
+                    "model": model,
+                    "groupby": ", ".join(groupby),
+                    "first": times[0],
+                    "best": min(times[1:]),
+                    "queries": queries,
+                    "groups": groups,
+                    "rows": cr.fetchone()[0],
+                }
+            )
+            res = results[-1]
+            say(
+                f"    {model}: best {res['best']:.3f} s (first "
+                f"{res['first']:.3f} s), {res['queries']} queries, "
+                f"{res['groups']} groups of {res['rows']} rows"
+            )
+        cr.rollback()
+    return results
+
+
+def report_dashboard(args, marker, results):
+    say("")
+    say(
+        f"Dashboard on {marker['invoices']} invoices ({marker['customers']} "
+        f"customers), read_group as the web client asks it, best of {args.repeat} "
+        f"(budget {DASHBOARD_BUDGET:.0f} s each):"
+    )
+    print_table(
+        ["report", "group by", "rows", "groups", "best s", "first s", "queries"],
+        [
+            [
+                res["model"].removeprefix("account.dunning.report."),
+                res["groupby"],
+                str(res["rows"]),
+                str(res["groups"]),
+                f"{res['best']:.3f}",
+                f"{res['first']:.3f}",
+                str(res["queries"]),
+            ]
+            for res in results
+        ],
+    )
+    over = [res["model"] for res in results if res["best"] > DASHBOARD_BUDGET]
+    say("over budget: " + ", ".join(over) if over else "all under budget")
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -2129,6 +2299,12 @@ def parse_args(argv):
         metavar="N",
         help='measure the opening of the "Relancer" wizard on N overdue invoices '
         "(N / 10 customers unless --customers) instead of the escalation",
+    )
+    parser.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="time the read_group of each dashboard report (SQL views) on the "
+        "data set instead of the escalation",
     )
     parser.add_argument(
         "--workers",
@@ -2226,6 +2402,16 @@ def main(argv=None):
         report_wizard(args, measure_wizard(registry, args))
         if args.profile:
             report_profile(args.profile)
+        say("")
+        say("addon: " + addon_state())
+        say("machine: " + machine_line())
+        if args.drop:
+            drop_database(args.database)
+        return 0
+    if args.dashboard:
+        say("Measuring the dashboard's reports...")
+        args.repeat = max(args.repeat, 3)
+        report_dashboard(args, marker, measure_dashboard(registry, args))
         say("")
         say("addon: " + addon_state())
         say("machine: " + machine_line())
