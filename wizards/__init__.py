@@ -1,4 +1,5 @@
 from . import account_dunning_selection_mixin
+from . import account_dunning_xlsx_mixin
 from . import account_dunning_wizard
 from . import account_dunning_wizard_line
 from . import account_dunning_wizard_move

@@ -15,6 +15,7 @@ class AccountDunningDoubtfulExport(models.TransientModel):
     """
 
     _name = "account.dunning.doubtful.export"
+    _inherit = ["account.dunning.xlsx.mixin"]
     _description = "Doubtful debts export"
 
     date = fields.Date(
@@ -25,7 +26,6 @@ class AccountDunningDoubtfulExport(models.TransientModel):
         string="Companies",
         default=lambda self: self.env.companies,
     )
-    attachment_id = fields.Many2one("ir.attachment", readonly=True)
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -40,24 +40,13 @@ class AccountDunningDoubtfulExport(models.TransientModel):
             raise UserError(
                 self.env._("No doubtful debt at this date: nothing to export.")
             )
-        self.attachment_id = self.env["ir.attachment"].create(
-            {
-                "name": self.env._(
-                    "doubtful-debts-%(date)s.xlsx",
-                    date=fields.Date.to_string(self.date),
-                ),
-                "raw": self._build_workbook(rows),
-                "mimetype": "application/vnd.openxmlformats-officedocument."
-                "spreadsheetml.sheet",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+        return self._download_xlsx(
+            self.env._(
+                "doubtful-debts-%(date)s.xlsx",
+                date=fields.Date.to_string(self.date),
+            ),
+            self._build_workbook(rows),
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self.attachment_id.id}?download=true",
-            "target": "self",
-        }
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

@@ -33,7 +33,7 @@ class AccountDunningFollowupExport(models.TransientModel):
     """
 
     _name = "account.dunning.followup.export"
-    _inherit = ["account.dunning.selection.mixin"]
+    _inherit = ["account.dunning.selection.mixin", "account.dunning.xlsx.mixin"]
     _description = "Follow-up table export"
 
     company_id = fields.Many2one(
@@ -47,7 +47,6 @@ class AccountDunningFollowupExport(models.TransientModel):
     )
     partner_ids = fields.Many2many("res.partner", string="Customers")
     date = fields.Date(string="As of", required=True, default=fields.Date.context_today)
-    attachment_id = fields.Many2one("ir.attachment", readonly=True)
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -80,24 +79,12 @@ class AccountDunningFollowupExport(models.TransientModel):
                     "The selected customers have no open invoice: nothing to export."
                 )
             )
-        # linked to this record: deleted with it, readable by its creator only
-        self.attachment_id = self.env["ir.attachment"].create(
-            {
-                "name": self.env._(
-                    "follow-up-%(date)s.xlsx", date=fields.Date.to_string(self.date)
-                ),
-                "raw": self._build_workbook(data),
-                "mimetype": "application/vnd.openxmlformats-officedocument."
-                "spreadsheetml.sheet",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+        return self._download_xlsx(
+            self.env._(
+                "follow-up-%(date)s.xlsx", date=fields.Date.to_string(self.date)
+            ),
+            self._build_workbook(data),
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self.attachment_id.id}?download=true",
-            "target": "self",
-        }
 
     # ------------------------------------------------------------
     # BUSINESS METHODS: reading (a constant number of queries)

@@ -19,6 +19,7 @@ class AccountDunningLitigationExport(models.TransientModel):
     deletes both, and only its creator can download it."""
 
     _name = "account.dunning.litigation.export"
+    _inherit = ["account.dunning.xlsx.mixin"]
     _description = "Litigation cases export"
 
     case_ids = fields.Many2many(
@@ -29,7 +30,6 @@ class AccountDunningLitigationExport(models.TransientModel):
         string="Cases",
     )
     date = fields.Date(string="As of", required=True, default=fields.Date.context_today)
-    attachment_id = fields.Many2one("ir.attachment", readonly=True)
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -44,23 +44,12 @@ class AccountDunningLitigationExport(models.TransientModel):
         rows = self._get_rows()
         if not rows:
             raise UserError(self.env._("Select the cases to export."))
-        self.attachment_id = self.env["ir.attachment"].create(
-            {
-                "name": self.env._(
-                    "litigation-%(date)s.xlsx", date=fields.Date.to_string(self.date)
-                ),
-                "raw": self._build_workbook(rows),
-                "mimetype": "application/vnd.openxmlformats-officedocument."
-                "spreadsheetml.sheet",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+        return self._download_xlsx(
+            self.env._(
+                "litigation-%(date)s.xlsx", date=fields.Date.to_string(self.date)
+            ),
+            self._build_workbook(rows),
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self.attachment_id.id}?download=true",
-            "target": "self",
-        }
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
