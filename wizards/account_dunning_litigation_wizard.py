@@ -69,7 +69,7 @@ class AccountDunningLitigationWizard(models.TransientModel):
         string="Transfer to doubtful debts",
         default=True,
         help="Prepare the draft entry moving the invoices' open balance from "
-        "411 to 416 (DOMAIN.md §4.5), for the accountant to review and post.",
+        "411 to 416 (doubtful debts), for the accountant to review and post.",
     )
 
     # ------------------------------------------------------------
