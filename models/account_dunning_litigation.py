@@ -258,9 +258,9 @@ class AccountDunningLitigation(models.Model):
     # ACTION METHODS
     # ------------------------------------------------------------
 
-    @api.model
     def action_hand_over(self):
-        """From the case list: hand a customer's invoices over."""
+        """From the case list (its header button, whatever is selected): hand
+        a customer's invoices over."""
         return self.env["account.dunning.litigation.wizard"]._get_open_action()
 
     def action_register_payment(self):

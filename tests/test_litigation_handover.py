@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.api import call_kw
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -158,7 +159,8 @@ class TestLitigationHandover(DunningCommon):
         self.assertEqual(run.action_ids.move_ids, newer)
 
     def test_hand_over_from_case_list(self):
-        action = self.Case.action_hand_over()
+        # as the list's header button calls it, with no case selected
+        action = call_kw(self.Case, "action_hand_over", [[]], {})
         self.assertEqual(action["res_model"], "account.dunning.litigation.wizard")
         with self._frozen(self.day):
             form = Form(self.Wizard.with_context(**action["context"]))

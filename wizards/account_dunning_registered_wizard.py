@@ -24,9 +24,10 @@ class AccountDunningRegisteredWizard(models.TransientModel):
     )
     partner_id = fields.Many2one(related="action_id.partner_id")
     registered_mail_mode = fields.Selection(
+        # the reminder's labels, in the user's language
         selection=lambda self: self.env["account.dunning.action"]
         ._fields["registered_mail_mode"]
-        .selection,
+        ._description_selection(self.env),
         string="Sent by",
         required=True,
         default="lrar",
