@@ -158,6 +158,12 @@ class AccountDunningAction(models.Model):
         tracking=True,
     )
     note = fields.Text()
+    # written by a user in the "Relancer" wizard (account.dunning.send)
+    personal_message = fields.Text(
+        help="Printed above the invoices in the reminder's email and letter."
+    )
+    attach_statement = fields.Boolean(string="Join the account statement")
+    attach_terms = fields.Boolean(string="Join the general terms of sale")
     error_message = fields.Text(readonly=True)
     validated_date = fields.Datetime(readonly=True, copy=False)
     validated_by_id = fields.Many2one("res.users", readonly=True, copy=False)
