@@ -1,5 +1,4 @@
-"""The reminders history. Over 600 lines because one model keeps its record,
-its states and what a user does with it (confirm, cancel, retry, print)."""
+"""Reminders history: over 600 lines because one model keeps states and actions."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -158,10 +157,7 @@ class AccountDunningAction(models.Model):
         tracking=True,
     )
     note = fields.Text()
-    # written by a user in the "Relancer" wizard (account.dunning.send)
-    personal_message = fields.Text(
-        help="Printed above the invoices in the reminder's email and letter."
-    )
+    personal_message = fields.Text(help="From the Remind dialog, above the invoices.")
     attach_statement = fields.Boolean(string="Join the account statement")
     attach_terms = fields.Boolean(string="Join the general terms of sale")
     error_message = fields.Text(readonly=True)

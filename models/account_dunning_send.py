@@ -1,3 +1,6 @@
+"""Composition of the reminders, all channels: over 600 lines because each
+channel is composed in batch here (one service, as account.move.send)."""
+
 import base64
 import logging
 
