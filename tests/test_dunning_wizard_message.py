@@ -111,6 +111,27 @@ class TestDunningWizardMessage(DunningCommon):
         self.assertTrue([n for n in names if n.startswith("Account statement")])
         self.assertNotIn("CGV.pdf", names)
 
+    def test_email_waiting_for_invoice_pdfs_gets_the_documents_later(self):
+        """The first reminder attaches the invoice PDFs: its email waits for
+        the job that renders them, and is composed there with the documents
+        ticked, nothing rendered in the user's click."""
+        form = self._open()
+        with form.line_ids.edit(0) as line:
+            self.assertEqual(line.level_id, self.level_first)
+            line.personal_message = MESSAGE
+            line.attach_statement = True
+            line.attach_terms = True
+        result = form.save().action_confirm()
+        action = self.env["account.dunning.action"].search(result["domain"])
+        self.assertEqual(action.state, "queued")
+        self.assertFalse(action.mail_id)
+        self._render_invoice_pdfs()
+        self.assertEqual(action.state, "sending")
+        self.assertIn(ESCAPED, str(action.mail_id.body_html))
+        names = action.mail_id.attachment_ids.mapped("name")
+        self.assertTrue([n for n in names if n.startswith("Account statement")])
+        self.assertIn("CGV.pdf", names)
+
     def test_preview_shows_message_and_documents(self):
         form = self._open()
         with form.line_ids.edit(0) as line:
