@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from lxml import etree
 
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
-from .common import DunningCommon
+from .common import DunningCommon, pdf_text
 
 LETTER_REPORT = "account_dunning.action_report_dunning_letter"
 MESSAGE = "Following our call this morning, <b>as agreed</b>:\nthe invoices below."
@@ -194,3 +194,34 @@ class TestDunningWizardMessage(DunningCommon):
         self.assertEqual(action["context"]["dialog_size"], "extra-large")
         window = self.env.ref("account_dunning.account_dunning_wizard_action")
         self.assertIn("extra-large", window.context)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningWizardStatementPdf(DunningCommon, HttpCase):
+    """The statement joined by "Relancer" is the statement report's PDF (real
+    wkhtmltopdf rendering: it fetches the report CSS from this test server)."""
+
+    def test_statement_joined_as_pdf(self):
+        self.env["ir.config_parameter"].sudo().set_param("report.url", self.base_url())
+        self.env = self.env(context=dict(self.env.context, force_report_rendering=True))
+        today = self.env["account.dunning.run"]._company_today(self.company)
+        invoice = self._create_invoice(self.customer, today - timedelta(days=20), 750.0)
+        form = Form(
+            self.env["account.dunning.wizard"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            )
+        )
+        with form.line_ids.edit(0) as line:
+            line.level_id = self.level_second
+            line.send_letter = False
+            line.attach_statement = True
+        result = form.save().action_confirm()
+        action = self.env["account.dunning.action"].search(result["domain"])
+        statement = action.mail_id.attachment_ids.filtered(
+            lambda a: a.name.startswith("Account statement")
+        )
+        self.assertEqual(statement.name, "Account statement - Boulangerie Martin.pdf")
+        self.assertEqual(statement.mimetype, "application/pdf")
+        text = pdf_text(statement.raw)
+        self.assertIn("Account statement", text)
+        self.assertIn(invoice.name, text)
