@@ -163,7 +163,7 @@ class AccountDunningSend(models.AbstractModel):
         names = []
         if statement:
             names.append(self._get_statement_name(partner))
-        if terms and company.dunning_terms_file:
+        if terms and company.with_context(bin_size=True).dunning_terms_file:
             names.append(
                 company.dunning_terms_filename
                 or self.env._("General terms of sale.pdf")

@@ -167,6 +167,20 @@ class TestDunningWizardMessage(DunningCommon):
             [],
         )
 
+    def test_terms_of_sale_set_in_the_settings(self):
+        self.company.dunning_terms_filename = False
+        settings = Form(self.env["res.config.settings"])
+        # the file name is the upload widget's (invisible field): none here
+        settings.dunning_terms_file = base64.b64encode(b"%PDF-1.4 new terms")
+        settings.save().execute()
+        self.assertTrue(self.company.dunning_terms_file)
+        actions = self._remind(terms=True)
+        email = actions.filtered(lambda a: a.channel == "email")
+        terms = email.mail_id.attachment_ids.filtered(
+            lambda a: a.name == "General terms of sale.pdf"
+        )
+        self.assertEqual(terms.raw, b"%PDF-1.4 new terms")
+
     def test_channel_columns_are_words_in_a_wide_dialog(self):
         arch = etree.fromstring(
             self.Wizard.get_view(

@@ -109,7 +109,10 @@ class AccountDunningWizardLine(models.TransientModel):
     def _compute_has_terms(self):
         for line in self:
             company = line.company_id or self.env.company
-            line.has_terms = bool(company.dunning_terms_filename)
+            # bin_size: whether the file is there, without reading it
+            line.has_terms = bool(
+                company.with_context(bin_size=True).dunning_terms_file
+            )
 
     @api.depends("level_id")
     def _compute_channels(self):
