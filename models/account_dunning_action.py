@@ -1,5 +1,4 @@
-"""The reminders history. Over 600 lines because one model keeps its record,
-its states and what a user does with it (confirm, cancel, retry, print)."""
+"""Reminders history: over 600 lines because one model keeps states and actions."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -158,6 +157,9 @@ class AccountDunningAction(models.Model):
         tracking=True,
     )
     note = fields.Text()
+    personal_message = fields.Text(help="From the Remind dialog, above the invoices.")
+    attach_statement = fields.Boolean(string="Join the account statement")
+    attach_terms = fields.Boolean(string="Join the general terms of sale")
     error_message = fields.Text(readonly=True)
     validated_date = fields.Datetime(readonly=True, copy=False)
     validated_by_id = fields.Many2one("res.users", readonly=True, copy=False)

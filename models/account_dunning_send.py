@@ -1,8 +1,12 @@
+"""Composition of the reminders, all channels: over 600 lines because each
+channel is composed in batch here (one service, as account.move.send)."""
+
+import base64
 import logging
 
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
@@ -71,9 +75,100 @@ class AccountDunningSend(models.AbstractModel):
                 )
             if level.attach_invoices:
                 Pdf._attach(sent)
+            self._attach_extra_documents(sent)
         # Odoo's scheduler sends the mail queue every hour: the reminders go out
         # now rather than within the hour
         self._trigger_cron("mail.ir_cron_mail_scheduler_action")
+
+    @api.model
+    def _attach_extra_documents(self, actions):
+        """Join to the reminders' emails the documents a user chose in the
+        "Relancer" wizard: the customer's account statement and the company's
+        general terms of sale. Done when the email is composed, so an email
+        waiting for its invoice PDFs (`account.dunning.invoice.pdf`) gets them
+        once composed by that later step, never in the user's click then.
+
+        The statement is rendered here, one PDF per customer: only reminders
+        created by a user ask for it (the night's never do), a handful at a
+        time. The terms are a copy of the company's file (the filestore keeps
+        one file for all copies)."""
+        actions = actions.filtered(
+            lambda a: a.mail_id and (a.attach_statement or a.attach_terms)
+        )
+        statements = {}
+        for action in actions:
+            files = []
+            if action.attach_statement:
+                key = (action.company_id, action.partner_id)
+                if key not in statements:
+                    statements[key] = self._render_statement(*key)
+                files.append(statements[key])
+            terms = self._get_terms_of_sale(action.company_id)
+            if action.attach_terms and terms:
+                files.append(terms)
+            if not files:
+                continue
+            # sudo: mail.mail is an administrator's model; the user composing
+            # the reminder may add its attachments, as send_mail_batch does
+            mail = action.mail_id.sudo()
+            mail.with_context(default_type=None).write(
+                {
+                    "attachment_ids": [
+                        Command.create(
+                            {
+                                "name": name,
+                                "raw": raw,
+                                "type": "binary",
+                                "res_model": "mail.message",
+                                "res_id": mail.mail_message_id.id,
+                            }
+                        )
+                        for name, raw in files
+                    ]
+                }
+            )
+
+    @api.model
+    def _render_statement(self, company, partner):
+        """(file name, content) of the customer's account statement, as the
+        statement report prints it for `company`."""
+        report = self.env["ir.actions.report"].with_company(company)
+        content, kind = report._render_qweb_pdf(
+            "account_dunning.action_report_dunning_statement", partner.ids
+        )
+        return (
+            self._get_statement_name(partner) + (".pdf" if kind == "pdf" else ".html"),
+            content,
+        )
+
+    @api.model
+    def _get_statement_name(self, partner):
+        return self.env._("Account statement - %(customer)s", customer=partner.name)
+
+    @api.model
+    def _get_terms_of_sale(self, company):
+        """(file name, content) of the company's general terms of sale, or None
+        when the company has not set them (Invoicing settings)."""
+        if not company.dunning_terms_file:
+            return None
+        return (
+            company.dunning_terms_filename or self.env._("General terms of sale.pdf"),
+            base64.b64decode(company.dunning_terms_file),
+        )
+
+    @api.model
+    def _get_extra_document_names(self, partner, company, statement, terms):
+        """Names of the documents joined on top of the invoices (the wizard's
+        preview, the letter's list of enclosures)."""
+        names = []
+        if statement:
+            names.append(self._get_statement_name(partner))
+        if terms and company.with_context(bin_size=True).dunning_terms_file:
+            names.append(
+                company.dunning_terms_filename
+                or self.env._("General terms of sale.pdf")
+            )
+        return names
 
     @api.model
     def _queue_emails_isolating_failures(self, actions, template):

@@ -26,6 +26,13 @@ class ResCompany(models.Model):
         help="Owed by a professional or public customer for each invoice paid late "
         "(article D441-5 of the French Commercial Code: 40 €).",
     )
+    dunning_terms_file = fields.Binary(
+        string="General terms of sale",
+        attachment=True,
+        help='Joined to a reminder email when the user ticks "Join the general '
+        'terms of sale" in the Remind dialog.',
+    )
+    dunning_terms_filename = fields.Char(string="Terms of sale file name")
 
     @api.model_create_multi
     def create(self, vals_list):

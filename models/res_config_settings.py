@@ -13,3 +13,9 @@ class ResConfigSettings(models.TransientModel):
     dunning_fixed_fee_amount = fields.Monetary(
         related="company_id.dunning_fixed_fee_amount", readonly=False
     )
+    dunning_terms_file = fields.Binary(
+        related="company_id.dunning_terms_file", readonly=False
+    )
+    dunning_terms_filename = fields.Char(
+        related="company_id.dunning_terms_filename", readonly=False
+    )

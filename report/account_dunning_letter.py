@@ -74,6 +74,7 @@ class ReportDunningLetter(models.AbstractModel):
         broken_promises = self._get_broken_promises(actions)
         claims = self.env["account.dunning.claim"]._get_action_claims(actions)
         Portal = self.env["account.dunning.portal"]
+        Send = self.env["account.dunning.send"]
         values = {}
         for action in actions:
             partner = action.partner_id
@@ -151,6 +152,13 @@ class ReportDunningLetter(models.AbstractModel):
                 "reference": action._get_letter_reference(),
                 "portal_url": portal_url,
                 "portal_qr": portal_url and Portal._get_qr_data_uri(portal_url),
+                # what the "Relancer" wizard joins to the email, listed here
+                "enclosures": Send._get_extra_document_names(
+                    partner,
+                    action.company_id,
+                    action.attach_statement,
+                    action.attach_terms,
+                ),
             }
         return values
 

@@ -50,3 +50,4 @@ from . import test_after_formal_notice
 from . import test_dashboard_reports
 from . import test_ui_dashboard_tour
 from . import test_ui_litigation_tour
+from . import test_dunning_wizard_message

@@ -39,7 +39,10 @@ class AccountDunningWizard(models.TransientModel):
 
     @api.model
     def _get_open_action(self, model, ids, name=None):
-        return super()._get_open_action(model, ids, name or self.env._("Remind"))
+        action = super()._get_open_action(model, ids, name or self.env._("Remind"))
+        # a line per customer with its channels: the widest dialog
+        action["context"]["dialog_size"] = "extra-large"
+        return action
 
     # ------------------------------------------------------------
     # DEFAULTS: one evaluation of the engine
@@ -194,6 +197,7 @@ class AccountDunningWizard(models.TransientModel):
         skipped = []
         proposals = []
         contacts_by_partner = {}
+        extras_by_partner = {}
         for line in self.line_ids:
             channels = line._get_channels()
             if not line.level_id or not channels:
@@ -222,6 +226,9 @@ class AccountDunningWizard(models.TransientModel):
                 }
             )
             contacts_by_partner[line.partner_id] = line.contact_ids
+            extras = line._get_extras_vals()
+            if any(extras.values()):
+                extras_by_partner[line.partner_id] = extras
         if not proposals:
             message = self.env._("Nothing to remind: tick an invoice and a channel.")
             if skipped:
@@ -244,6 +251,8 @@ class AccountDunningWizard(models.TransientModel):
         for partner, partner_actions in actions.grouped("partner_id").items():
             if contacts_by_partner.get(partner):
                 partner_actions.contact_ids = contacts_by_partner[partner]
+            if partner in extras_by_partner:
+                partner_actions.write(extras_by_partner[partner])
         to_execute = actions
         if not self.env.user.has_group("account_dunning.group_account_dunning_manager"):
             to_execute = actions.filtered(lambda a: not a.is_formal_notice)

@@ -64,6 +64,20 @@ class AccountDunningWizardLine(models.TransientModel):
         store=True,
         readonly=False,
     )
+    personal_message = fields.Text(
+        help="Added above the invoices in this customer's email and letter, "
+        'e.g. "Following our call this morning…".',
+    )
+    attach_statement = fields.Boolean(
+        string="Join the account statement",
+        help="The customer's account statement (PDF), rendered when the email "
+        "is composed.",
+    )
+    attach_terms = fields.Boolean(
+        string="Join the general terms of sale",
+        help="The file set in the Invoicing settings (Reminders).",
+    )
+    has_terms = fields.Boolean(compute="_compute_has_terms")
     warning = fields.Text(
         string="Not reminded", readonly=True, help="Why invoices are left out."
     )
@@ -90,6 +104,15 @@ class AccountDunningWizardLine(models.TransientModel):
     def _compute_invoice_count(self):
         for line in self:
             line.invoice_count = len(line.move_ids)
+
+    @api.depends("company_id")
+    def _compute_has_terms(self):
+        for line in self:
+            company = line.company_id or self.env.company
+            # bin_size: whether the file is there, without reading it
+            line.has_terms = bool(
+                company.with_context(bin_size=True).dunning_terms_file
+            )
 
     @api.depends("level_id")
     def _compute_channels(self):
@@ -157,6 +180,9 @@ class AccountDunningWizardLine(models.TransientModel):
         "create_activity",
         "amount_due",
         "move_ids.to_remind",
+        "personal_message",
+        "attach_statement",
+        "attach_terms",
     )
     def _compute_preview(self):
         """A short summary of what will go out. The invoices' details are in the
@@ -175,7 +201,7 @@ class AccountDunningWizardLine(models.TransientModel):
                 continue
             names = [m.move_id.name for m in line.move_ids if m.to_remind]
             channels = ", ".join(channel_names[c] for c in line._get_channels())
-            line.preview = Markup(
+            summary = Markup(
                 "<p><strong>%s</strong></p><p>%s</p><p>%s</p><p>%s</p>"
             ) % (
                 line.level_id.name,
@@ -192,6 +218,7 @@ class AccountDunningWizardLine(models.TransientModel):
                     invoices=", ".join(names) or self.env._("none"),
                 ),
             )
+            line.preview = summary + line._get_extras_preview()
 
     @api.depends(
         "show_preview",
@@ -201,6 +228,9 @@ class AccountDunningWizardLine(models.TransientModel):
         "contact_ids",
         "amount_due",
         "move_ids.to_remind",
+        "personal_message",
+        "attach_statement",
+        "attach_terms",
     )
     def _compute_email_preview(self):
         """The email and the letter of the reminder this line would create,
@@ -274,8 +304,56 @@ class AccountDunningWizardLine(models.TransientModel):
                 "user_id": self.partner_id._get_dunning_responsible().id,
                 "amount_due": self.amount_due,
                 "line_ids": lines,
+                **self._get_extras_vals(),
             }
         )
+
+    def _get_extras_vals(self):
+        """What the line adds to its customer's reminders."""
+        self.ensure_one()
+        return {
+            "personal_message": (self.personal_message or "").strip() or False,
+            "attach_statement": self.attach_statement,
+            "attach_terms": self.attach_terms and self.has_terms,
+        }
+
+    def _get_attachment_names(self):
+        """Files joined to the line's email: the invoices' PDFs when the level
+        attaches them, and the documents ticked on the line."""
+        self.ensure_one()
+        if not self.send_email:
+            return []
+        names = []
+        if self.level_id.attach_invoices:
+            names += [
+                self.env._("%(invoice)s (PDF)", invoice=m.move_id.name)
+                for m in self.move_ids
+                if m.to_remind
+            ]
+        return names + self.env["account.dunning.send"]._get_extra_document_names(
+            self.partner_id,
+            self.company_id or self.env.company,
+            self.attach_statement,
+            self.attach_terms,
+        )
+
+    def _get_extras_preview(self):
+        """The personal message (escaped) and the files joined, for the
+        summary of the Preview tab."""
+        self.ensure_one()
+        html = Markup()
+        if self.personal_message:
+            html += Markup(
+                "<p><strong>%s</strong></p>"
+                "<p class='o_dunning_personal_message' style='white-space: pre-line;'>"
+                "%s</p>"
+            ) % (self.env._("Personal message:"), self.personal_message)
+        names = self._get_attachment_names()
+        if names:
+            html += Markup("<p>%s</p>") % self.env._(
+                "Attachments: %(files)s", files=", ".join(names)
+            )
+        return html
 
     def _render_email_preview(self, action):
         """Recipients, subject and body of the email of `action`, in the
@@ -296,12 +374,15 @@ class AccountDunningWizardLine(models.TransientModel):
             )
         recipients = self.env["res.partner"].browse(values.get("partner_ids") or [])
         return Markup(
-            "<p><strong>%s</strong> %s<br/><strong>%s</strong> %s</p><hr/>%s"
+            "<p><strong>%s</strong> %s<br/><strong>%s</strong> %s<br/>"
+            "<strong>%s</strong> %s</p><hr/>%s"
         ) % (
             self.env._("To:"),
             ", ".join(recipients.mapped("email_formatted")) or self.env._("nobody"),
             self.env._("Subject:"),
             values.get("subject") or "",
+            self.env._("Attachments:"),
+            ", ".join(self._get_attachment_names()) or self.env._("none"),
             Markup(values.get("body_html") or ""),
         )
 
