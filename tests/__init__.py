@@ -49,3 +49,4 @@ from . import test_litigation_file
 from . import test_after_formal_notice
 from . import test_dashboard_reports
 from . import test_ui_dashboard_tour
+from . import test_work_queue_next_action
