@@ -1,6 +1,7 @@
 import base64
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from freezegun import freeze_time
 from lxml import etree
 
 from odoo import Command
@@ -113,23 +114,25 @@ class TestWorkQueueNextAction(DunningCommon):
         # an active payment schedule whose first instalment is 20 days late
         cls.scheduled = customer("Schedule Customer")
         cls._create_invoice(cls.scheduled, today - timedelta(days=60), amount=1200.0)
-        wizard = Form(
-            cls.env["account.dunning.schedule.wizard"].with_context(
-                active_model="res.partner", active_ids=cls.scheduled.ids
+        # (agreed 40 days ago, its first payment due 20 days later)
+        with freeze_time(datetime.combine(today - timedelta(days=40), time(12))):
+            wizard = Form(
+                cls.env["account.dunning.schedule.wizard"].with_context(
+                    active_model="res.partner", active_ids=cls.scheduled.ids
+                )
             )
-        )
-        wizard.instalment_count = 3
-        wizard.first_date = today - timedelta(days=20)
-        action = wizard.save().action_confirm()
-        cls.schedule = cls.env["account.dunning.schedule"].browse(action["res_id"])
-        cls.schedule.write(
-            {
-                "agreement_date": today - timedelta(days=50),
-                "agreement_file": base64.b64encode(b"signed"),
-                "agreement_filename": "signed.pdf",
-            }
-        )
-        cls.schedule.action_activate()
+            wizard.instalment_count = 3
+            wizard.first_date = today - timedelta(days=20)
+            action = wizard.save().action_confirm()
+            cls.schedule = cls.env["account.dunning.schedule"].browse(action["res_id"])
+            cls.schedule.write(
+                {
+                    "agreement_date": today - timedelta(days=40),
+                    "agreement_file": base64.b64encode(b"signed"),
+                    "agreement_filename": "signed.pdf",
+                }
+            )
+            cls.schedule.action_activate()
 
         # invoices due for their first reminder
         cls.to_remind = customer("Remind Customer")
