@@ -96,7 +96,8 @@ class AccountDunningQueue(models.Model):
     )
     hand_over_due = fields.Boolean(
         string="To hand over",
-        readonly=True,
+        compute="_compute_hand_over_due",
+        search="_search_hand_over_due",
         help="The deadline of the last formal notice has passed and the customer "
         "still owes: hand the debt over to litigation.",
     )
@@ -265,9 +266,11 @@ class AccountDunningQueue(models.Model):
                        COALESCE(act.failed_count, 0) AS failed_count,
                        COALESCE(act.draft_count + act.to_send_count
                                 + act.failed_count, 0) > 0 AS to_do,
+                       -- the SQL twin of `_read_hand_over_keys` (which
+                       -- serves `hand_over_due`, and tests at a frozen day)
                        COALESCE(inv.overdue_amount > 0
                            AND act.notice_deadline < t.day
-                           AND NOT %(litigation)s, FALSE) AS hand_over_due,
+                           AND NOT %(litigation)s, FALSE) AS notice_passed,
                        %(litigation)s AS in_litigation,
                        inv.level_due,
                        EXISTS (SELECT 1 FROM calls c
@@ -299,9 +302,8 @@ class AccountDunningQueue(models.Model):
                        open_amount, overdue_amount, overdue_count,
                        oldest_due_date, days_late, priority, last_date,
                        draft_count, to_send_count, failed_count, to_do,
-                       hand_over_due,
                        -- the first that applies (`NEXT_ACTIONS`)
-                       CASE WHEN hand_over_due THEN 'hand_over'
+                       CASE WHEN notice_passed THEN 'hand_over'
                             WHEN draft_count > 0 THEN 'approve'
                             WHEN print_count > 0 THEN 'print'
                             WHEN call_due THEN 'call'
@@ -394,6 +396,75 @@ class AccountDunningQueue(models.Model):
         for row in self:
             notice = last.get((row.partner_id.id, row.company_id.id), notices.browse())
             row.receipt_action_id = notice if notice.awaiting_receipt else False
+
+    def _read_hand_over_keys(self, partners=None):
+        """{(customer id, company id)} whose last formal notice sent has a
+        payment deadline passed on the company's day, and that no open case
+        holds yet (`account.dunning.rule._get_litigation_domain`)."""
+        Rule = self.env["account.dunning.rule"]
+        self.env["account.dunning.action"].flush_model(
+            ["company_id", "partner_id", "state", "date", "payment_deadline"]
+        )
+        where = SQL("lv.is_formal_notice AND a.state IN %s", VALIDATED_STATES)
+        if partners is not None:
+            where = SQL("%s AND a.partner_id = ANY(%s)", where, partners.ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (a.company_id, a.partner_id)
+                       a.company_id, a.partner_id, a.payment_deadline
+                  FROM account_dunning_action a
+                  JOIN account_dunning_level lv ON lv.id = a.level_id
+                 WHERE %s
+              ORDER BY a.company_id, a.partner_id, a.date DESC, a.id DESC
+                """,
+                where,
+            )
+        )
+        passed = {}
+        for company_id, partner_id, deadline in self.env.cr.fetchall():
+            passed.setdefault(company_id, {})[partner_id] = deadline
+        keys = set()
+        Litigation = self.env["account.dunning.litigation"]
+        for company in self.env["res.company"].browse(list(passed)):
+            today = Rule._get_company_today(company)
+            due = [
+                partner_id
+                for partner_id, deadline in passed[company.id].items()
+                if deadline and deadline < today
+            ]
+            litigated = Litigation.search(
+                Rule._get_litigation_domain(company, today)
+                + [("partner_id", "in", due)]
+            ).partner_id.ids
+            keys.update(
+                (partner_id, company.id)
+                for partner_id in due
+                if partner_id not in litigated
+            )
+        return keys
+
+    def _compute_hand_over_due(self):
+        keys = self._read_hand_over_keys(self.partner_id)
+        for row in self:
+            row.hand_over_due = (
+                row.overdue_amount > 0
+                and (row.partner_id.id, row.company_id.id) in keys
+            )
+
+    def _search_hand_over_due(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(
+                self.env._("Only “is set” and “is not set” can be searched.")
+            )
+        ids = [
+            company_id * ROW_ID_FACTOR + partner_id
+            for partner_id, company_id in self._read_hand_over_keys()
+        ]
+        positive = (operator == "=") == value
+        if positive:
+            return [("id", "in", ids), ("overdue_amount", ">", 0)]
+        return ["|", ("id", "not in", ids), ("overdue_amount", "<=", 0)]
 
     def _compute_unreachable_count(self):
         counts = self._read_unreachable_counts(self.partner_id, self.company_id)
