@@ -1,8 +1,13 @@
+"""The credit controller's work queue, one SQL view. Over 600 lines because
+the view reads in one query all that decides each customer's next action
+(invoices, reminders, calls, payments, promises, schedules), and the row's
+buttons lead to the actions of those models."""
+
 from odoo import fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..lib.snapshot import read_bank_lines
+from ..lib.snapshot import next_level_due_sql, read_bank_lines
 from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
 from .res_partner import RISKS
 
@@ -320,7 +325,7 @@ class AccountDunningQueue(models.Model):
                 table=SQL.identifier(self._table),
                 open=Rule._get_open_invoice_sql("m"),
                 today=Rule._get_company_today_sql("c"),
-                level_due=Rule._get_next_level_due_sql(
+                level_due=next_level_due_sql(
                     "m",
                     "lv",
                     SQL(
