@@ -359,6 +359,45 @@ def read_bank_lines(env, company, partner_ids, date):
     ]
 
 
+def next_level_due_sql(move_alias, level_alias, policy, date):
+    """The SQL twin of `account.dunning.rule._get_target_level`, for the work
+    queue's view: whether the overdue invoice of the query's `move_alias`, at
+    the level of `level_alias` (account_dunning_level rows, NULL before any
+    reminder), has its next level of `policy` (an SQL expression) due on
+    `date`, and is not held on its own (excluded, disputed, an open promise,
+    an open payment schedule). A later level due means the next one is too:
+    the next level is the level of the smallest delay above the current one.
+    A defaulted schedule makes the formal notice due at once."""
+    due = SQL.identifier(move_alias, "invoice_date_due")
+    return SQL(
+        """(%(due)s < %(date)s
+           AND NOT COALESCE(%(excluded)s, FALSE)
+           AND NOT COALESCE(%(disputed)s, FALSE)
+           AND %(promise)s IS NULL
+           AND NOT EXISTS (SELECT 1 FROM account_dunning_schedule ns
+                            WHERE ns.id = %(schedule)s
+                              AND ns.state IN ('draft', 'active'))
+           AND (EXISTS (SELECT 1 FROM account_dunning_level nl
+                         WHERE nl.policy_id = %(policy)s
+                           AND nl.delay >= 0
+                           AND (%(current)s IS NULL OR nl.delay > %(current)s)
+                           AND %(due)s + nl.delay <= %(date)s)
+                OR EXISTS (SELECT 1 FROM account_dunning_schedule ns
+                            WHERE ns.id = %(schedule)s
+                              AND ns.state = 'defaulted'
+                              AND NOT COALESCE(%(notice)s, FALSE))))""",
+        due=due,
+        date=date,
+        excluded=SQL.identifier(move_alias, "dunning_excluded"),
+        disputed=SQL.identifier(move_alias, "is_disputed"),
+        promise=SQL.identifier(move_alias, "dunning_promise_date"),
+        schedule=SQL.identifier(move_alias, "dunning_schedule_id"),
+        policy=policy,
+        current=SQL.identifier(level_alias, "delay"),
+        notice=SQL.identifier(level_alias, "is_formal_notice"),
+    )
+
+
 class DunningContacts:
     """The customers, the addresses their invoices went to, and their contacts
     (the active children, who may hold roles, and below the individuals among

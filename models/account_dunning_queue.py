@@ -1,13 +1,32 @@
+"""The credit controller's work queue, one SQL view. Over 600 lines because
+the view reads in one query all that decides each customer's next action
+(invoices, reminders, calls, payments, promises, schedules), and the row's
+buttons lead to the actions of those models."""
+
 from odoo import fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..lib.snapshot import read_bank_lines
+from ..lib.snapshot import next_level_due_sql, read_bank_lines
 from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
 from .res_partner import RISKS
 
 # A row's id: its company's id times this, plus its customer's id.
 ROW_ID_FACTOR = 1000000000
+# What to do next with a customer, in the order the view chooses it (the
+# first that applies): the legal deadline first, then what waits for the
+# user (approve, print, call), then what may settle the debt (a payment to
+# check, a promise or an instalment due), then the next reminder.
+NEXT_ACTIONS = [
+    ("hand_over", "Hand over"),
+    ("approve", "Approve the reminders"),
+    ("print", "Print letters"),
+    ("call", "Call"),
+    ("check_payment", "Check a payment"),
+    ("promise_due", "Promise due"),
+    ("schedule_late", "Instalment late"),
+    ("remind", "Remind"),
+]
 
 
 class AccountDunningQueue(models.Model):
@@ -30,8 +49,16 @@ class AccountDunningQueue(models.Model):
     open_amount = fields.Monetary(string="Amount due", readonly=True)
     overdue_amount = fields.Monetary(string="Overdue", readonly=True)
     overdue_count = fields.Integer(string="Overdue invoices", readonly=True)
-    oldest_due_date = fields.Date(string="Oldest due date", readonly=True)
-    days_late = fields.Integer(string="Days late", readonly=True)
+    oldest_due_date = fields.Date(
+        string="Oldest due date", readonly=True, aggregator="min"
+    )
+    days_late = fields.Integer(
+        string="Days late",
+        readonly=True,
+        aggregator="max",
+        help="Days late of the customer's oldest overdue invoice (a group "
+        "shows its largest, never a sum).",
+    )
     priority = fields.Float(
         readonly=True,
         aggregator="sum",
@@ -79,6 +106,17 @@ class AccountDunningQueue(models.Model):
         help="The deadline of the last formal notice has passed and the customer "
         "still owes: hand the debt over to litigation.",
     )
+    next_action = fields.Selection(
+        NEXT_ACTIONS,
+        readonly=True,
+        help="What to do next with this customer, the first that applies: hand "
+        "over (the formal notice's deadline has passed), approve the "
+        "reminders waiting for a confirmation, print the letters confirmed, "
+        "call (a call task due), check a payment (one received not reconciled "
+        "yet, or one the customer says they made), a promise of payment due, "
+        "an instalment late, remind (invoices due for their next level, or "
+        "a reminder that failed).",
+    )
     dunning_status = fields.Char(related="partner_id.dunning_status", string="Status")
     dunning_promise_broken = fields.Boolean(related="partner_id.dunning_promise_broken")
     dunning_dispute_count = fields.Integer(related="partner_id.dunning_dispute_count")
@@ -92,7 +130,8 @@ class AccountDunningQueue(models.Model):
                 CREATE OR REPLACE VIEW %(table)s AS (
                 -- each company's own day, in its time zone, as the engine's
                 WITH today AS (
-                    SELECT c.id AS company_id, %(today)s AS day
+                    SELECT c.id AS company_id, c.dunning_policy_id,
+                           %(today)s AS day
                       FROM res_company c
                 ), inv AS (
                     SELECT m.company_id,
@@ -107,9 +146,12 @@ class AccountDunningQueue(models.Model):
                            GREATEST(MAX(t.day - m.invoice_date_due), 0)
                                AS days_late,
                            (ARRAY_AGG(st.level_id ORDER BY lv.delay DESC
-                                NULLS LAST))[1] AS level_id
+                                NULLS LAST))[1] AS level_id,
+                           -- an invoice due for its next level (the rule's)
+                           BOOL_OR(%(level_due)s) AS level_due
                       FROM account_move m
                       JOIN today t ON t.company_id = m.company_id
+                      JOIN res_partner cp ON cp.id = m.commercial_partner_id
                  -- each invoice's own history (index on the lines' invoice)
                  LEFT JOIN LATERAL (
                            SELECT s.level_id FROM account_dunning_move_state s
@@ -123,6 +165,10 @@ class AccountDunningQueue(models.Model):
                            a.partner_id,
                            COUNT(*) FILTER (WHERE a.state = 'draft') AS draft_count,
                            COUNT(*) FILTER (WHERE a.state = 'to_send') AS to_send_count,
+                           COUNT(*) FILTER (WHERE a.state = 'to_send'
+                                              AND a.channel = 'letter'
+                                              AND COALESCE(a.send_mode, 'print')
+                                                  = 'print') AS print_count,
                            -- failed in the last 7 days (an email may fail
                            -- days after its night), and not covered since by
                            -- another reminder of its invoices at that level
@@ -140,11 +186,66 @@ class AccountDunningQueue(models.Model):
                                AS failed_count,
                            MAX(a.date) FILTER (WHERE a.state IN ('to_send', 'done')
                                                  AND a.channel != 'portal')
-                               AS last_date
+                               AS last_date,
+                           -- the deadline of the last formal notice sent
+                           (ARRAY_AGG(a.payment_deadline
+                                ORDER BY a.date DESC, a.id DESC)
+                                FILTER (WHERE lv.is_formal_notice
+                                          AND a.state IN %(validated)s))[1]
+                               AS notice_deadline
                       FROM account_dunning_action a
                       JOIN today t ON t.company_id = a.company_id
+                 LEFT JOIN account_dunning_level lv ON lv.id = a.level_id
                   GROUP BY a.company_id, a.partner_id
-                )
+                ), calls AS (
+                    -- a call task due: one the night planned and no call
+                    -- logged yet, or a phone call planned on the customer
+                    SELECT a.company_id, a.partner_id
+                      FROM account_dunning_action a
+                      JOIN today t ON t.company_id = a.company_id
+                      JOIN mail_activity ma ON ma.id = a.activity_id
+                     WHERE a.channel = 'call' AND a.result IS NULL
+                       AND ma.active AND ma.date_deadline <= t.day
+                     UNION
+                    SELECT t.company_id, cp.commercial_partner_id
+                      FROM mail_activity ma
+                      JOIN mail_activity_type ty ON ty.id = ma.activity_type_id
+                      JOIN res_partner cp ON cp.id = ma.res_id
+                      JOIN today t ON TRUE
+                     WHERE ma.res_model = 'res.partner' AND ma.active
+                       AND ty.category = 'phonecall'
+                       AND ma.date_deadline <= t.day
+                ), payments AS (
+                    -- a payment the customer says they made, or money from
+                    -- the customer in the bank not reconciled yet
+                    SELECT d.company_id, d.partner_id
+                      FROM account_dunning_declaration d
+                     WHERE d.kind = 'paid' AND d.state = 'open'
+                     UNION
+                    SELECT bl.company_id, bp.commercial_partner_id
+                      FROM account_bank_statement_line bl
+                      JOIN account_move bm ON bm.id = bl.move_id
+                      JOIN res_partner bp ON bp.id = bl.partner_id
+                      JOIN today t ON t.company_id = bl.company_id
+                     WHERE bl.is_reconciled IS NOT TRUE AND bl.amount > 0
+                       AND bm.state = 'posted' AND bm.date <= t.day
+                ), promises AS (
+                    SELECT pr.company_id, pr.partner_id
+                      FROM account_dunning_promise pr
+                      JOIN today t ON t.company_id = pr.company_id
+                     WHERE pr.state = 'open' AND pr.date <= t.day
+                ), schedules AS (
+                    -- an unpaid instalment past its date and the grace days
+                    -- (`account.dunning.schedule.line.is_late`)
+                    SELECT sc.company_id, sc.partner_id
+                      FROM account_dunning_schedule sc
+                      JOIN today t ON t.company_id = sc.company_id
+                      JOIN account_dunning_schedule_line sl
+                        ON sl.schedule_id = sc.id
+                 LEFT JOIN account_dunning_policy sp ON sp.id = sc.policy_id
+                     WHERE sc.state = 'active' AND sl.state != 'paid'
+                       AND sl.date + COALESCE(sp.grace_days, 0) < t.day
+                ), queue AS (
                 SELECT inv.company_id::bigint * %(factor)s + inv.partner_id AS id,
                        COALESCE(beh.risk, 'normal') AS risk,
                        inv.company_id,
@@ -166,10 +267,35 @@ class AccountDunningQueue(models.Model):
                        act.last_date,
                        COALESCE(act.draft_count, 0) AS draft_count,
                        COALESCE(act.to_send_count, 0) AS to_send_count,
+                       COALESCE(act.print_count, 0) AS print_count,
                        COALESCE(act.failed_count, 0) AS failed_count,
                        COALESCE(act.draft_count + act.to_send_count
-                                + act.failed_count, 0) > 0 AS to_do
+                                + act.failed_count, 0) > 0 AS to_do,
+                       -- the SQL twin of `_read_hand_over_keys` (which
+                       -- serves `hand_over_due`, and tests at a frozen day)
+                       COALESCE(inv.overdue_amount > 0
+                           AND act.notice_deadline < t.day
+                           AND NOT %(litigation)s, FALSE) AS notice_passed,
+                       %(litigation)s AS in_litigation,
+                       inv.level_due,
+                       EXISTS (SELECT 1 FROM calls c
+                                WHERE c.company_id = inv.company_id
+                                  AND c.partner_id = inv.partner_id)
+                           AS call_due,
+                       EXISTS (SELECT 1 FROM payments c
+                                WHERE c.company_id = inv.company_id
+                                  AND c.partner_id = inv.partner_id)
+                           AS payment_due,
+                       EXISTS (SELECT 1 FROM promises c
+                                WHERE c.company_id = inv.company_id
+                                  AND c.partner_id = inv.partner_id)
+                           AS promise_due,
+                       EXISTS (SELECT 1 FROM schedules c
+                                WHERE c.company_id = inv.company_id
+                                  AND c.partner_id = inv.partner_id)
+                           AS schedule_late
                   FROM inv
+                  JOIN today t ON t.company_id = inv.company_id
                   JOIN res_partner p ON p.id = inv.partner_id
              LEFT JOIN act ON act.company_id = inv.company_id
                           AND act.partner_id = inv.partner_id
@@ -177,10 +303,40 @@ class AccountDunningQueue(models.Model):
                                           AND beh.partner_id = inv.partner_id
                  WHERE inv.overdue_amount > 0 OR act.draft_count > 0
                 )
+                SELECT id, risk, company_id, partner_id, user_id, level_id,
+                       open_amount, overdue_amount, overdue_count,
+                       oldest_due_date, days_late, priority, last_date,
+                       draft_count, to_send_count, failed_count, to_do,
+                       -- the first that applies (`NEXT_ACTIONS`)
+                       CASE WHEN notice_passed THEN 'hand_over'
+                            WHEN draft_count > 0 THEN 'approve'
+                            WHEN print_count > 0 THEN 'print'
+                            WHEN call_due THEN 'call'
+                            WHEN payment_due THEN 'check_payment'
+                            WHEN promise_due THEN 'promise_due'
+                            WHEN schedule_late THEN 'schedule_late'
+                            WHEN NOT in_litigation
+                                 AND (failed_count > 0 OR level_due)
+                            THEN 'remind'
+                       END AS next_action
+                  FROM queue
+                )
                 """,
                 table=SQL.identifier(self._table),
                 open=Rule._get_open_invoice_sql("m"),
                 today=Rule._get_company_today_sql("c"),
+                level_due=next_level_due_sql(
+                    "m",
+                    "lv",
+                    SQL(
+                        "COALESCE((cp.dunning_policy_id ->> m.company_id::text)"
+                        "::int, t.dunning_policy_id)"
+                    ),
+                    SQL("t.day"),
+                ),
+                litigation=Rule._get_litigation_sql(
+                    "p", SQL("inv.company_id"), SQL("t.day")
+                ),
                 behaviour=Rule._get_payment_behaviour_sql(
                     SQL(
                         "(SELECT c.id AS company_id, %s AS day"
@@ -189,6 +345,7 @@ class AccountDunningQueue(models.Model):
                     )
                 ),
                 active=ACTIVE_STATES,
+                validated=VALIDATED_STATES,
                 factor=ROW_ID_FACTOR,
             )
         )
@@ -431,12 +588,94 @@ class AccountDunningQueue(models.Model):
             "account.dunning.queue", self.ids
         )
 
+    def action_do_next(self):
+        """Do the row's next action (`next_action`) through the action that
+        already does it: the hand-over wizard, the reminders to approve, the
+        letters to print, the call log, the payment or declaration to check,
+        the promise, the schedule, the "Relancer" wizard."""
+        self.ensure_one()
+        handlers = {
+            "hand_over": self.action_hand_over,
+            "approve": self._action_open_drafts,
+            "print": self.action_print_letters,
+            "call": self.action_log_call,
+            "check_payment": self._action_check_payment,
+            "promise_due": self._action_open_promise,
+            "schedule_late": self._action_open_schedule,
+            "remind": self.action_dunning_wizard,
+        }
+        if not self.next_action:
+            raise UserError(self.env._("Nothing is left to do for this customer."))
+        return handlers[self.next_action]()
+
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
     def _get_schedule_partner_company(self):
         return self.partner_id, self.company_id
+
+    def _open_records(self, records, name):
+        """The form of a single record, else the list of them."""
+        action = {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": records._name,
+            "target": "current",
+        }
+        if len(records) == 1:
+            return dict(action, res_id=records.id, views=[(False, "form")])
+        return dict(
+            action,
+            domain=[("id", "in", records.ids)],
+            views=[(False, "list"), (False, "form")],
+        )
+
+    def _action_open_drafts(self):
+        """The reminders waiting for a confirmation, to read before approving."""
+        drafts = self._get_actions(["draft"])
+        if not drafts:
+            raise UserError(self.env._("No reminder waits for a confirmation."))
+        return self._open_records(drafts, self.env._("Reminders to approve"))
+
+    def _action_check_payment(self):
+        """The payment received to reconcile, else the payment the customer
+        says they made (its declaration) to confirm or reject."""
+        if self.bank_line_id:
+            return self.action_open_bank_line()
+        declarations = self.env["account.dunning.declaration"].search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("kind", "=", "paid"),
+                ("state", "=", "open"),
+            ]
+        )
+        if not declarations:
+            raise UserError(
+                self.env._("No payment waits to be checked for this customer.")
+            )
+        return self._open_records(declarations, self.env._("Payments to check"))
+
+    def _action_open_promise(self):
+        today = self.env["account.dunning.rule"]._get_company_today(self.company_id)
+        promises = self.env["account.dunning.promise"].search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "open"),
+                ("date", "<=", today),
+            ]
+        )
+        if not promises:
+            raise UserError(self.env._("No promise of payment is due."))
+        return self._open_records(promises, self.env._("Promises due"))
+
+    def _action_open_schedule(self):
+        schedule = self.dunning_schedule_current_id
+        if not schedule:
+            raise UserError(self.env._("This customer has no payment schedule."))
+        return self._open_records(schedule, self.env._("Payment schedule"))
 
     def _get_actions(self, states):
         return self.env["account.dunning.action"].search(

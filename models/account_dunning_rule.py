@@ -351,7 +351,7 @@ class AccountDunningRule(models.AbstractModel):
                         WHERE lit.partner_id = %s AND lit.company_id = %s
                           AND lit.state = 'open' AND lit.date <= %s)""",
             SQL.identifier(partner_alias, "id"),
-            company.id,
+            company if isinstance(company, SQL) else company.id,
             date,
         )
 

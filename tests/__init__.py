@@ -51,3 +51,4 @@ from . import test_dashboard_reports
 from . import test_ui_dashboard_tour
 from . import test_ui_litigation_tour
 from . import test_dunning_wizard_message
+from . import test_work_queue_next_action

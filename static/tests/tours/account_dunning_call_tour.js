@@ -6,11 +6,6 @@ registry.category("web_tour.tours").add("account_dunning_call_tour", {
     url: "/odoo/action-account_dunning.account_dunning_queue_action",
     steps: () => [
         {
-            content: "Open the group of the credit controller",
-            trigger: ".o_group_header:contains('Call Controller')",
-            run: "click",
-        },
-        {
             content: "Log a call with the customer",
             trigger: ".o_data_row:contains('Call Customer') button[name='action_log_call']",
             run: "click",

@@ -6,23 +6,17 @@ registry.category("web_tour.tours").add("account_dunning_queue_tour", {
     url: "/odoo/action-account_dunning.account_dunning_queue_action",
     steps: () => [
         {
-            content: "Open the group of the credit controller",
-            trigger: ".o_group_header:contains('Tour Controller')",
+            content: "The most urgent customer's next action: approve its formal notice",
+            trigger: ".o_data_row:contains('Tour Customer') td[name='next_action']:contains('Approve')",
+        },
+        {
+            content: "Do it from the row: the formal notice waiting for approval opens",
+            trigger: ".o_data_row:contains('Tour Customer') button[name='action_do_next']",
             run: "click",
         },
         {
-            content: "The most urgent customer is listed with its formal notice to confirm",
-            trigger: ".o_data_row:contains('Tour Customer') td[name='draft_count']:contains('1')",
-        },
-        {
-            content: "Open the customer's reminders",
-            trigger: ".o_data_row:contains('Tour Customer') td[name='partner_id']",
-            run: "click",
-        },
-        {
-            content: "Open the formal notice waiting for approval",
-            trigger: ".o_data_row:contains('Formal notice') td[name='state']",
-            run: "click",
+            content: "It is the formal notice",
+            trigger: ".o_form_view .o_field_widget[name='level_id']:contains('Formal notice')",
         },
         {
             content: "Approve and send it",
