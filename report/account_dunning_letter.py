@@ -7,7 +7,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.tools import get_lang
+from odoo.tools import formatLang, get_lang
 from odoo.tools.image import image_data_uri
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
@@ -101,6 +101,9 @@ class ReportDunningLetter(models.AbstractModel):
                         "interest": interest,
                         "fee": fee,
                         "periods": move_penalty.get("periods", []),
+                        "period_texts": self._get_period_texts(
+                            move_penalty.get("periods", []), line.currency_id, lang
+                        ),
                     }
                 )
             totals = []
@@ -374,3 +377,18 @@ class ReportDunningLetter(models.AbstractModel):
                 )
         self.env["mail.message"].create(messages)
         actions.filtered(lambda a: a.state == "to_send").state = "done"
+
+    @api.model
+    def _get_period_texts(self, periods, currency, lang):
+        """ "1 200,00 € × 12,15 % × 85 j": each period of interest as the
+        letter's reader writes numbers, in the customer's language."""
+        env = self.with_context(lang=lang).env
+        return [
+            env._(
+                "%(base)s × %(rate)s %% × %(days)s d",
+                base=formatLang(env, base, currency_obj=currency),
+                rate=formatLang(env, rate, digits=2),
+                days=days,
+            )
+            for _first, _last, days, base, rate in periods
+        ]

@@ -75,6 +75,22 @@ class TestLetterContent(DunningCommon):
             "one thousand, five hundred and ninety euro, forty-nine cents", text
         )
 
+    def test_penalty_lines_read_as_french_in_french(self):
+        """A French customer reads "1 200,00 € × 12,15 % × 20 j", not the
+        English "1,200.00 € × 12.15 % × 20 d"."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search(
+            [("name", "=", "account_dunning")]
+        )._update_translations(["fr_FR"])
+        self.customer.lang = "fr_FR"
+        self._run(self.due + timedelta(days=1))
+        letter = self._letter_at(self.level_second, self.due + timedelta(days=20))
+        text = " ".join(
+            self._letter_text(letter).replace("\N{NO-BREAK SPACE}", " ").split()
+        )
+        self.assertIn("1 200,00 € × 12,15 % × 20 j", text)
+        self.assertNotIn("12.15", text)
+
     def test_formal_notice_for_a_private_person_claims_no_fee(self):
         self.customer.dunning_debtor_category = "b2c"
         letter = self._letter_at(self.level_notice, self.due + timedelta(days=35))
