@@ -51,6 +51,8 @@
         "wizards/account_dunning_registered_wizard_views.xml",
         "wizards/account_dunning_litigation_wizard_views.xml",
         "views/account_dunning_report_views.xml",
+        "views/account_dunning_einvoice_status_views.xml",
+        "views/account_payment_term_views.xml",
         "views/account_dunning_menus.xml",
     ],
     "assets": {

@@ -15,13 +15,14 @@ from datetime import timedelta
 from odoo.tools import SQL
 
 from ..models.account_dunning_action import VALIDATED_STATES
+from ..models.account_dunning_einvoice_status import EINVOICE_PAUSED, EINVOICE_REFUSED
 
 Invoice = namedtuple(
     "Invoice",
     "id name partner_id commercial_partner_id currency_id invoice_date_due "
     "amount_total amount_residual amount_residual_signed level_id "
     "dunning_excluded is_disputed dunning_promise_date schedule_state "
-    "dunning_declared_paid_date",
+    "dunning_declared_paid_date dunning_einvoice_status dunning_einvoice_status_day",
 )
 # A customer, one of its contacts or an invoice address: what reaching it needs.
 Contact = namedtuple(
@@ -66,6 +67,7 @@ class DunningSnapshot:
         self.company = run.company_id
         self.date = run.date
         self.lead_days = run._get_lead_days()
+        self.einvoice_grace_days = self.company.dunning_einvoice_grace_days
         self.policies, self.levels = self.rule._read_policies(self.company)
         self.invoices = self._read_invoices(partner_ids, move_ids)
         self.invoices_by_partner = defaultdict(list)
@@ -106,6 +108,10 @@ class DunningSnapshot:
     # ------------------------------------------------------------
 
     def _read_invoices(self, partner_ids, move_ids):
+        """The open invoices, each with what is left of it to claim: its
+        balance, less what the e-invoicing platform reports paid (212) beyond
+        the payments recorded; and its latest platform status with the day it
+        was received, in the company's time zone."""
         Move = self.env["account.move"]
         Move.flush_model()
         self.env["account.dunning.schedule"].flush_model(["state"])
@@ -118,7 +124,12 @@ class DunningSnapshot:
                    m.amount_residual, m.amount_residual_signed, %(level)s,
                    COALESCE(m.dunning_excluded, FALSE),
                    COALESCE(m.is_disputed, FALSE),
-                   m.dunning_promise_date, s.state, m.dunning_declared_paid_date
+                   m.dunning_promise_date, s.state, m.dunning_declared_paid_date,
+                   m.dunning_einvoice_status,
+                   (m.dunning_einvoice_status_date AT TIME ZONE 'UTC'
+                        AT TIME ZONE %(tz)s)::date,
+                   LEAST(m.amount_residual, m.amount_total
+                         - COALESCE(m.dunning_einvoice_paid_amount, 0))
               FROM account_move m
          LEFT JOIN account_dunning_schedule s ON s.id = m.dunning_schedule_id
              WHERE m.company_id = %(company)s
@@ -131,16 +142,22 @@ class DunningSnapshot:
             open=self.rule._get_open_invoice_sql("m"),
             partners=list(partner_ids),
             horizon=self.date + timedelta(days=self.lead_days),
+            tz=self.rule._get_company_tz(self.company),
         )
         if move_ids is not None:
             query = SQL("%s AND m.id = ANY(%s)", query, list(move_ids))
         self.env.cr.execute(
             SQL("%s ORDER BY m.commercial_partner_id, m.invoice_date_due, m.id", query)
         )
-        return [
-            Invoice(*row[:6], *(float(value) for value in row[6:9]), *row[9:])
-            for row in self.env.cr.fetchall()
-        ]
+        invoices = []
+        for row in self.env.cr.fetchall():
+            total, residual, signed, rest = (float(row[i]) for i in (6, 7, 8, 17))
+            if rest < residual:
+                # the rest in the company currency, at the invoice's own rate
+                signed = signed * max(rest, 0.0) / residual
+                residual = max(rest, 0.0)
+            invoices.append(Invoice(*row[:6], total, residual, signed, *row[9:17]))
+        return invoices
 
     def _read_customers(self, partner_ids):
         if not partner_ids:
@@ -365,7 +382,8 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
     the level of `level_alias` (account_dunning_level rows, NULL before any
     reminder), has its next level of `policy` (an SQL expression) due on
     `date`, and is not held on its own (excluded, disputed, an open promise,
-    an open payment schedule). A later level due means the next one is too:
+    an open payment schedule, refused or on hold on the e-invoicing
+    platform). A later level due means the next one is too:
     the next level is the level of the smallest delay above the current one.
     A defaulted schedule makes the formal notice due at once."""
     due = SQL.identifier(move_alias, "invoice_date_due")
@@ -374,6 +392,7 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
            AND NOT COALESCE(%(excluded)s, FALSE)
            AND NOT COALESCE(%(disputed)s, FALSE)
            AND %(promise)s IS NULL
+           AND COALESCE(%(einvoice)s, '') NOT IN %(einvoice_held)s
            AND NOT EXISTS (SELECT 1 FROM account_dunning_schedule ns
                             WHERE ns.id = %(schedule)s
                               AND ns.state IN ('draft', 'active'))
@@ -391,6 +410,8 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
         excluded=SQL.identifier(move_alias, "dunning_excluded"),
         disputed=SQL.identifier(move_alias, "is_disputed"),
         promise=SQL.identifier(move_alias, "dunning_promise_date"),
+        einvoice=SQL.identifier(move_alias, "dunning_einvoice_status"),
+        einvoice_held=EINVOICE_REFUSED + EINVOICE_PAUSED,
         schedule=SQL.identifier(move_alias, "dunning_schedule_id"),
         policy=policy,
         current=SQL.identifier(level_alias, "delay"),

@@ -25,6 +25,8 @@ from . import account_dunning_portal
 from . import account_dunning_portal_answer
 from . import account_dunning_litigation
 from . import account_dunning_litigation_file
+from . import account_dunning_einvoice_status
+from . import account_payment_term
 from . import account_move
 from . import res_company
 from . import res_config_settings

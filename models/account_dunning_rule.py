@@ -11,7 +11,13 @@ from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from ..lib.customer_sql import payment_behaviour_sql
 from ..lib.snapshot import Level, Policy
+from .account_dunning_einvoice_status import (
+    EINVOICE_PAUSED,
+    EINVOICE_PAYMENT_SENT,
+    EINVOICE_REFUSED,
+)
 
 # Time zone of a company whose address has none (the addon is for France).
 DEFAULT_TZ = "Europe/Paris"
@@ -23,6 +29,8 @@ DEFAULT_TZ = "Europe/Paris"
 SKIP_CAUSES = (
     "skip_excluded",
     "skip_disputed",
+    "skip_einvoice_refused",
+    "skip_einvoice_paused",
     "skip_promise",
     "skip_pending",
     "skip_schedule",
@@ -103,8 +111,13 @@ class AccountDunningRule(models.AbstractModel):
         """Today in the company's time zone (its address's, else Paris): the
         day the night's reminders are dated, whatever the server's clock or
         the user's time zone."""
-        tz = pytz.timezone(company.partner_id.tz or DEFAULT_TZ)
+        tz = pytz.timezone(self._get_company_tz(company))
         return pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date()
+
+    @api.model
+    def _get_company_tz(self, company):
+        """The company's time zone: its address's, else Paris."""
+        return company.partner_id.tz or DEFAULT_TZ
 
     @api.model
     def _get_company_today_sql(self, company_alias):
@@ -224,6 +237,16 @@ class AccountDunningRule(models.AbstractModel):
         return {
             "skip_excluded": self.env._("excluded from reminders"),
             "skip_disputed": self.env._("in dispute"),
+            "skip_einvoice_refused": self.env._(
+                "refused by the buyer (210) or rejected by the platform (213) on "
+                "the e-invoicing platform: issue a credit note or correct and send "
+                "it again, no reminder"
+            ),
+            "skip_einvoice_paused": self.env._(
+                "on hold on the e-invoicing platform: in dispute (207), suspended "
+                "(208), factored (225, 226), or its payment transmitted (211) "
+                "fewer days ago than the settings allow"
+            ),
             "skip_promise": self.env._("covered by a promise of payment"),
             "skip_pending": self.env._(
                 "already reminded at this level, or a reminder awaits confirmation "
@@ -247,7 +270,8 @@ class AccountDunningRule(models.AbstractModel):
             "skip_bank_line": self.env._(
                 "payment received, to reconcile: a bank statement line not "
                 "reconciled yet names this invoice or covers what the customer "
-                "owes, or the customer declared it paid on its page"
+                "owes, the customer declared it paid on its page, or the "
+                "e-invoicing platform reports it paid in full (212)"
             ),
             "skip_minimum": self.env._(
                 "The amount due is under the minimum of the customer's policy."
@@ -258,16 +282,30 @@ class AccountDunningRule(models.AbstractModel):
         }
 
     @api.model
-    def _get_move_skip_cause(self, invoice, level, policy, date, taken, bank=()):
+    def _get_move_skip_cause(
+        self, invoice, level, policy, date, taken, bank=(), einvoice_grace=0
+    ):
         """Why the invoice does not climb to `level` on `date`, else None;
         `taken` holds the (invoice, level) pairs already reminded or awaiting
         confirmation (`account.dunning.action.line._fetch_taken_slots`),
         `bank` the invoices named by a bank statement line not reconciled
-        yet (`lib.snapshot.read_bank_lines`)."""
+        yet (`lib.snapshot.read_bank_lines`), `einvoice_grace` the company's
+        days of hold after a payment transmitted on the e-invoicing platform
+        (status received on the invoice's `dunning_einvoice_status_day`, in
+        the company's time zone)."""
         if invoice.dunning_excluded:
             return "skip_excluded"
         if invoice.is_disputed:
             return "skip_disputed"
+        status = invoice.dunning_einvoice_status
+        if status in EINVOICE_REFUSED:
+            return "skip_einvoice_refused"
+        if status in EINVOICE_PAUSED or (
+            status == EINVOICE_PAYMENT_SENT
+            and invoice.dunning_einvoice_status_day + timedelta(days=einvoice_grace)
+            > date
+        ):
+            return "skip_einvoice_paused"
         promise = invoice.dunning_promise_date
         if promise and promise + timedelta(days=policy.grace_days) >= date:
             return "skip_promise"
@@ -281,6 +319,9 @@ class AccountDunningRule(models.AbstractModel):
         if invoice.schedule_state == "active":
             return "skip_schedule"
         if invoice.id in bank:
+            return "skip_bank_line"
+        # the platform says it was paid in full: the payment is to record
+        if invoice.amount_residual <= 0:
             return "skip_bank_line"
         return None
 
@@ -362,75 +403,9 @@ class AccountDunningRule(models.AbstractModel):
     @api.model
     def _get_payment_behaviour_sql(self, days, partner_ids=None):
         """How each customer paid over the twelve months before its company's
-        day, one row per (company_id, partner_id): `avg_days_late` and
-        `late_ratio` over the invoices paid in that time (days late = last
-        payment matched minus due date), `broken_count` (promises of payment
-        broken) and the resulting `risk`: high after two broken promises or
-        with half of the invoices paid a month late on average; to watch
-        after one broken promise, or when half of the invoices are paid late,
-        or a fortnight late on average.
-
-        `days` is a relation of (company_id, day) rows: the work queue's view
-        gives every company's day, the customer form today's. The same SQL
-        serves both, so the form and the queue's priority agree."""
-        partners = (
-            SQL("= ANY(%s)", list(partner_ids))
-            if partner_ids is not None
-            else SQL("IS NOT NULL")
-        )
-        return SQL(
-            """
-            SELECT COALESCE(paid.company_id, broken.company_id) AS company_id,
-                   COALESCE(paid.partner_id, broken.partner_id) AS partner_id,
-                   COALESCE(paid.avg_days_late, 0) AS avg_days_late,
-                   COALESCE(paid.late_ratio, 0) AS late_ratio,
-                   COALESCE(broken.broken_count, 0) AS broken_count,
-                   CASE
-                       WHEN COALESCE(broken.broken_count, 0) >= 2
-                         OR (paid.late_ratio >= 0.5 AND paid.avg_days_late >= 30)
-                       THEN 'high'
-                       WHEN COALESCE(broken.broken_count, 0) >= 1
-                         OR paid.late_ratio >= 0.5 OR paid.avg_days_late >= 15
-                       THEN 'watch'
-                       ELSE 'normal'
-                   END AS risk
-              FROM (
-                    SELECT m.company_id, m.commercial_partner_id AS partner_id,
-                           AVG(GREATEST(pay.paid_on - m.invoice_date_due, 0))
-                               AS avg_days_late,
-                           AVG(CASE WHEN pay.paid_on > m.invoice_date_due
-                                    THEN 1.0 ELSE 0.0 END) AS late_ratio
-                      FROM account_move m
-                      JOIN %(days)s ON d.company_id = m.company_id
-                      JOIN LATERAL (
-                            SELECT MAX(p.max_date) AS paid_on
-                              FROM account_move_line l
-                              JOIN account_partial_reconcile p
-                                ON p.debit_move_id = l.id
-                             WHERE l.move_id = m.id
-                           ) pay ON pay.paid_on IS NOT NULL
-                     WHERE m.move_type = 'out_invoice'
-                       AND m.state = 'posted'
-                       AND m.payment_state IN ('paid', 'in_payment')
-                       AND m.commercial_partner_id %(partners)s
-                       AND pay.paid_on > d.day - 365
-                  GROUP BY m.company_id, m.commercial_partner_id
-                   ) paid
-         FULL JOIN (
-                    SELECT pr.company_id, pr.partner_id, COUNT(*) AS broken_count
-                      FROM account_dunning_promise pr
-                      JOIN %(days)s ON d.company_id = pr.company_id
-                     WHERE pr.state = 'broken'
-                       AND pr.partner_id %(partners)s
-                       AND pr.closed_date > d.day - 365
-                  GROUP BY pr.company_id, pr.partner_id
-                   ) broken
-                ON broken.company_id = paid.company_id
-               AND broken.partner_id = paid.partner_id
-            """,
-            days=days,
-            partners=partners,
-        )
+        day, and the risk it makes (`lib.customer_sql.payment_behaviour_sql`):
+        the same SQL serves the work queue and the customer form."""
+        return payment_behaviour_sql(days, partner_ids)
 
     @api.model
     def _read_payment_behaviour(self, company, partner_ids, day):
@@ -535,7 +510,13 @@ class AccountDunningRule(models.AbstractModel):
                 if not level:
                     continue
                 cause = self._get_move_skip_cause(
-                    invoice, level, policy, date, snapshot.taken, snapshot.bank_moves
+                    invoice,
+                    level,
+                    policy,
+                    date,
+                    snapshot.taken,
+                    snapshot.bank_moves,
+                    snapshot.einvoice_grace_days,
                 )
                 if cause:
                     skipped[cause] += 1

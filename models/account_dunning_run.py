@@ -99,6 +99,19 @@ class AccountDunningRun(models.Model):
     failed_count = fields.Integer(string="Failed", readonly=True)
     skip_excluded = fields.Integer(string="Excluded invoices", readonly=True)
     skip_disputed = fields.Integer(string="Disputed invoices", readonly=True)
+    skip_einvoice_refused = fields.Integer(
+        string="Invoices refused on the e-invoicing platform",
+        readonly=True,
+        help="Latest status from the buyer's platform: refused (210) or rejected "
+        "(213).",
+    )
+    skip_einvoice_paused = fields.Integer(
+        string="Invoices on hold on the e-invoicing platform",
+        readonly=True,
+        help="Latest status from the buyer's platform: in dispute (207), "
+        "suspended (208), factored (225, 226), or payment transmitted (211) "
+        "within the days of the settings.",
+    )
     skip_promise = fields.Integer(string="Promised invoices", readonly=True)
     skip_pending = fields.Integer(
         string="Invoices awaiting confirmation", readonly=True

@@ -6,6 +6,8 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL, format_amount, format_date
 
+from .account_dunning_einvoice_status import EINVOICE_STATUSES
+
 # Reminder state fields of an invoice -> columns of account.dunning.move.state
 DUNNING_STATE_COLUMNS = {
     "dunning_level_id": "level_id",
@@ -165,6 +167,36 @@ class AccountMove(models.Model):
     )
 
     # ------------------------------------------------------------
+    # FIELDS: the law (payment term, e-invoicing platform)
+    # ------------------------------------------------------------
+
+    dunning_payment_term_warning = fields.Char(
+        string="Payment term warning",
+        compute="_compute_dunning_payment_term_warning",
+        help="The payment term or due date is over the legal maximum.",
+    )
+    dunning_einvoice_status_ids = fields.One2many(
+        "account.dunning.einvoice.status", "move_id", string="E-invoicing statuses"
+    )
+    dunning_einvoice_status = fields.Selection(
+        EINVOICE_STATUSES,
+        string="E-invoicing status",
+        compute="_compute_dunning_einvoice_status",
+        store=True,
+    )
+    dunning_einvoice_status_date = fields.Datetime(
+        string="E-invoicing status received on",
+        compute="_compute_dunning_einvoice_status",
+        store=True,
+    )
+    dunning_einvoice_paid_amount = fields.Monetary(
+        string="Paid on the e-invoicing platform",
+        compute="_compute_dunning_einvoice_status",
+        store=True,
+        help="Reminders claim what is left of the invoice beyond it.",
+    )
+
+    # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
@@ -244,6 +276,31 @@ class AccountMove(models.Model):
             else:
                 move.dunning_hold = False
 
+    @api.depends(
+        "invoice_date",
+        "invoice_date_due",
+        "invoice_payment_term_id",
+        "commercial_partner_id.dunning_debtor_category",
+        "company_id.dunning_sector",
+    )
+    def _compute_dunning_payment_term_warning(self):
+        Term = self.env["account.payment.term"]
+        for move in self:
+            move.dunning_payment_term_warning = Term._get_dunning_move_warning(move)
+
+    @api.depends(
+        "dunning_einvoice_status_ids.code",
+        "dunning_einvoice_status_ids.date",
+        "dunning_einvoice_status_ids.amount",
+    )
+    def _compute_dunning_einvoice_status(self):
+        Status = self.env["account.dunning.einvoice.status"]
+        for move in self:
+            latest, paid = Status._get_latest(move.dunning_einvoice_status_ids)
+            move.dunning_einvoice_status = latest.code
+            move.dunning_einvoice_status_date = latest.date
+            move.dunning_einvoice_paid_amount = paid
+
     def _compute_dunning_action_count(self):
         counts = dict(
             self.env["account.dunning.action.line"]._read_group(
@@ -321,6 +378,15 @@ class AccountMove(models.Model):
             values = penalties.get(move._origin.id, {})
             move.dunning_interest_amount = values.get("interest", 0.0)
             move.dunning_fixed_fee = values.get("fixed_fee", 0.0)
+
+    # ------------------------------------------------------------
+    # ONCHANGE METHODS
+    # ------------------------------------------------------------
+
+    @api.onchange("invoice_payment_term_id", "partner_id")
+    def _onchange_dunning_payment_term_warning(self):
+        message = self.dunning_payment_term_warning
+        return self.env["account.payment.term"]._get_dunning_warning_popup(message)
 
     # ------------------------------------------------------------
     # CRUD METHODS

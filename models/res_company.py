@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .account_payment_term import FDM_METHODS, TRANSPORT_MAX_DAYS
 
 DEFAULT_POLICY_XMLIDS = (
     "account_dunning.policy_standard",
@@ -33,12 +36,98 @@ class ResCompany(models.Model):
         'terms of sale" in the Remind dialog.',
     )
     dunning_terms_filename = fields.Char(string="Terms of sale file name")
+    dunning_fdm_method = fields.Selection(
+        FDM_METHODS,
+        string='"45 days end of month" counted',
+        default="eom_then_days",
+        required=True,
+        help="(A) end of the invoice month, then 45 days: an invoice of 15 January "
+        "is due on 17 March; (B) 45 days after the invoice date, then end of that "
+        "month: due on 31 March. The law allows both (DGCCRF).",
+    )
+    dunning_fdm_payment_term_id = fields.Many2one(
+        "account.payment.term",
+        string='"45 days end of month" payment term',
+        help="The company's payment term counted the way it chose.",
+    )
+    dunning_sector = fields.Selection(
+        [
+            ("general", "General"),
+            ("transport", "Road transport, vehicle rental, freight forwarding"),
+        ],
+        string="Business sector",
+        default="general",
+        required=True,
+        help="Road transport, vehicle rental and freight forwarding are paid within "
+        "30 days of the invoice date at most (article L441-11 II of the French "
+        "Commercial Code): longer payment terms get a warning.",
+    )
+    dunning_transport_payment_term_id = fields.Many2one(
+        "account.payment.term",
+        string="Transport payment term",
+        help="30 days from the invoice date, the legal maximum for transport.",
+    )
+    dunning_einvoice_grace_days = fields.Integer(
+        string="Days after a payment transmitted",
+        default=5,
+        help="After the buyer's platform reports the payment transmitted (status "
+        "211), no reminder for these days while the funds arrive.",
+    )
+
+    @api.constrains("dunning_einvoice_grace_days")
+    def _check_dunning_einvoice_grace_days(self):
+        if any(company.dunning_einvoice_grace_days < 0 for company in self):
+            raise ValidationError(
+                self.env._("The days after a payment transmitted cannot be negative.")
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
         companies._dunning_create_default_policies()
         return companies
+
+    def _dunning_sync_payment_terms(self):
+        """The company's legal payment terms, created once and kept as the
+        settings say: "45 days end of month" counted the company's way, and
+        for a transport company "30 days" (the sector's maximum)."""
+        Term = self.env["account.payment.term"]
+        for company in self:
+            term = company.dunning_fdm_payment_term_id
+            if not term:
+                term = Term.create(
+                    {
+                        "name": self.env._("45 days end of month"),
+                        "company_id": company.id,
+                        "line_ids": [
+                            Command.create(
+                                {"value": "percent", "value_amount": 100, "nb_days": 45}
+                            )
+                        ],
+                    }
+                )
+                company.dunning_fdm_payment_term_id = term
+            if term.dunning_fdm_method != company.dunning_fdm_method:
+                term.dunning_fdm_method = company.dunning_fdm_method
+            if (
+                company.dunning_sector == "transport"
+                and not company.dunning_transport_payment_term_id
+            ):
+                company.dunning_transport_payment_term_id = Term.create(
+                    {
+                        "name": self.env._("30 days (transport)"),
+                        "company_id": company.id,
+                        "line_ids": [
+                            Command.create(
+                                {
+                                    "value": "percent",
+                                    "value_amount": 100,
+                                    "nb_days": TRANSPORT_MAX_DAYS,
+                                }
+                            )
+                        ],
+                    }
+                )
 
     def _dunning_create_default_policies(self):
         """Give each company its own copy of the shipped policies, so that every

@@ -19,3 +19,24 @@ class ResConfigSettings(models.TransientModel):
     dunning_terms_filename = fields.Char(
         related="company_id.dunning_terms_filename", readonly=False
     )
+    dunning_fdm_method = fields.Selection(
+        related="company_id.dunning_fdm_method", readonly=False
+    )
+    dunning_fdm_payment_term_id = fields.Many2one(
+        related="company_id.dunning_fdm_payment_term_id"
+    )
+    dunning_sector = fields.Selection(
+        related="company_id.dunning_sector", readonly=False
+    )
+    dunning_transport_payment_term_id = fields.Many2one(
+        related="company_id.dunning_transport_payment_term_id"
+    )
+    dunning_einvoice_grace_days = fields.Integer(
+        related="company_id.dunning_einvoice_grace_days", readonly=False
+    )
+
+    def set_values(self):
+        res = super().set_values()
+        # the payment terms the settings describe, created or updated
+        self.company_id._dunning_sync_payment_terms()
+        return res

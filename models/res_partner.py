@@ -7,8 +7,8 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
+from ..lib.customer_sql import to_reconcile_sql
 from ..lib.snapshot import DunningContacts
 
 RISKS = [("normal", "Normal"), ("watch", "To watch"), ("high", "High")]
@@ -151,6 +151,11 @@ class ResPartner(models.Model):
         "policy, else the legal default (ECB rate + 10 points).",
     )
 
+    dunning_payment_term_warning = fields.Char(
+        string="Payment term warning",
+        compute="_compute_dunning_payment_term_warning",
+        help="The customer's payment term is over the legal maximum.",
+    )
     dunning_claim_deadline = fields.Date(
         string="Declare the claim before",
         compute="_compute_dunning_claim_deadline",
@@ -371,6 +376,17 @@ class ResPartner(models.Model):
             else:
                 partner.dunning_debtor_category = "b2c"
 
+    @api.depends(
+        "property_payment_term_id", "dunning_debtor_category", "dunning_public_hospital"
+    )
+    @api.depends_context("company")
+    def _compute_dunning_payment_term_warning(self):
+        Term = self.env["account.payment.term"]
+        for partner in self:
+            partner.dunning_payment_term_warning = Term._get_dunning_partner_warning(
+                partner, self.env.company
+            )
+
     @api.depends("dunning_proceedings", "dunning_proceedings_date")
     @api.depends_context("company")
     def _compute_dunning_claim_deadline(self):
@@ -538,7 +554,7 @@ class ResPartner(models.Model):
             )
 
     # ------------------------------------------------------------
-    # CONSTRAINT METHODS
+    # CONSTRAINT AND ONCHANGE METHODS
     # ------------------------------------------------------------
 
     @api.constrains("dunning_contract_rate")
@@ -546,6 +562,13 @@ class ResPartner(models.Model):
         self.env["account.dunning.rate"]._check_contract_rate_floor(
             self, "dunning_contract_rate"
         )
+
+    @api.onchange(
+        "property_payment_term_id", "dunning_debtor_category", "dunning_public_hospital"
+    )
+    def _onchange_dunning_payment_term_warning(self):
+        message = self.dunning_payment_term_warning
+        return self.env["account.payment.term"]._get_dunning_warning_popup(message)
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -660,31 +683,7 @@ class ResPartner(models.Model):
         """Customers (among `partner_ids`, default all) with open invoices and
         unapplied payments or credit notes in the current company."""
         self.env["account.move.line"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.commercial_partner_id
-                  FROM account_move_line l
-                  JOIN account_account a ON a.id = l.account_id
-                  JOIN res_partner p ON p.id = l.partner_id
-                 WHERE l.company_id = %(company)s
-                   AND a.account_type = 'asset_receivable'
-                   AND l.parent_state = 'posted'
-                   AND NOT l.reconciled
-                   AND %(customers)s
-              GROUP BY p.commercial_partner_id
-                HAVING BOOL_OR(l.amount_residual < 0)
-                   AND BOOL_OR(l.amount_residual > 0)
-                """,
-                company=self.env.company.id,
-                customers=SQL(
-                    "p.commercial_partner_id = ANY(%s)",
-                    [pid for pid in partner_ids if isinstance(pid, int)],
-                )
-                if partner_ids is not None
-                else SQL("TRUE"),
-            )
-        )
+        self.env.cr.execute(to_reconcile_sql(self.env.company.id, partner_ids))
         return {row[0] for row in self.env.cr.fetchall()}
 
     def _get_schedule_partner_company(self):

@@ -4,15 +4,17 @@ import re
 import subprocess
 from collections import defaultdict
 
+import pytz
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.tools import formatLang, get_lang
+from odoo.tools import format_date, formatLang, get_lang
 from odoo.tools.image import image_data_uri
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 from ..lib.formats import amount_in_words
 from ..models.account_dunning_action import VALIDATED_STATES
+from ..models.account_dunning_einvoice_status import EINVOICE_RECEIPT_PROOFS
 
 _logger = logging.getLogger(__name__)
 LETTER_REPORT = "account_dunning.action_report_dunning_letter"
@@ -125,6 +127,7 @@ class ReportDunningLetter(models.AbstractModel):
                     )
                 )
             deadline_days = level._get_deadline_days(category)
+            einvoice = self._get_einvoice_texts(action, lang)
             values[action.id] = {
                 "lang": lang,
                 "tone": level._get_letter_tone(),
@@ -141,6 +144,8 @@ class ReportDunningLetter(models.AbstractModel):
                     for item in total["credit_items"]
                 ],
                 "deadline_days": deadline_days,
+                # the platform's statuses: proof the buyer received the invoices
+                "einvoice": einvoice,
                 "history": history.get(action.id, []),
                 "broken_promises": broken_promises.get(action.id, []),
                 "bank": action.company_id.partner_id.bank_ids[:1],
@@ -164,6 +169,64 @@ class ReportDunningLetter(models.AbstractModel):
                 ),
             }
         return values
+
+    @api.model
+    def _get_einvoice_texts(self, action, lang):
+        """One sentence per invoice of the reminder known to the buyer's
+        e-invoicing platform: the status proving its receipt (made available,
+        taken over, ..., deposited) with its timestamp, and the latest status
+        when it is another, as the customer reads dates, in the company's
+        time zone."""
+        env = self.with_context(lang=lang).env
+        tz = env["account.dunning.rule"]._get_company_tz(action.company_id)
+        labels = dict(
+            env["account.dunning.einvoice.status"]
+            ._fields["code"]
+            ._description_selection(env)
+        )
+
+        def when(status):
+            local = pytz.utc.localize(status.date).astimezone(pytz.timezone(tz))
+            return f"{format_date(env, local.date())} {local:%H:%M}"
+
+        texts = []
+        for move in action.line_ids.move_id:
+            statuses = move.dunning_einvoice_status_ids.sorted(
+                lambda s: (s.date, s.id), reverse=True
+            )
+            if not statuses:
+                continue
+            proofs = statuses.filtered(lambda s: s.code in EINVOICE_RECEIPT_PROOFS)
+            proof = min(
+                proofs,
+                key=lambda s: (EINVOICE_RECEIPT_PROOFS.index(s.code), s.date),
+                default=None,
+            )
+            latest = statuses[0]
+            if proof:
+                text = env._(
+                    "Invoice %(invoice)s: on the e-invoicing platform since "
+                    "%(date)s (status %(status)s).",
+                    invoice=move.name,
+                    date=when(proof),
+                    status=labels[proof.code],
+                )
+                if latest != proof:
+                    text += " " + env._(
+                        "Latest status: %(status)s on %(date)s.",
+                        status=labels[latest.code],
+                        date=when(latest),
+                    )
+            else:
+                text = env._(
+                    "Invoice %(invoice)s: latest status on the e-invoicing "
+                    "platform %(status)s on %(date)s.",
+                    invoice=move.name,
+                    status=labels[latest.code],
+                    date=when(latest),
+                )
+            texts.append(text)
+        return texts
 
     @api.model
     def _get_broken_promises(self, actions):
