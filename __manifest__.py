@@ -51,6 +51,7 @@
         "wizards/account_dunning_registered_wizard_views.xml",
         "wizards/account_dunning_litigation_wizard_views.xml",
         "views/account_dunning_report_views.xml",
+        "views/account_dunning_reply_views.xml",
         "views/account_dunning_menus.xml",
     ],
     "assets": {

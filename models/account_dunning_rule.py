@@ -11,6 +11,7 @@ from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from ..lib.behaviour import payment_behaviour_sql
 from ..lib.snapshot import Level, Policy
 
 # Time zone of a company whose address has none (the addon is for France).
@@ -373,64 +374,7 @@ class AccountDunningRule(models.AbstractModel):
         `days` is a relation of (company_id, day) rows: the work queue's view
         gives every company's day, the customer form today's. The same SQL
         serves both, so the form and the queue's priority agree."""
-        partners = (
-            SQL("= ANY(%s)", list(partner_ids))
-            if partner_ids is not None
-            else SQL("IS NOT NULL")
-        )
-        return SQL(
-            """
-            SELECT COALESCE(paid.company_id, broken.company_id) AS company_id,
-                   COALESCE(paid.partner_id, broken.partner_id) AS partner_id,
-                   COALESCE(paid.avg_days_late, 0) AS avg_days_late,
-                   COALESCE(paid.late_ratio, 0) AS late_ratio,
-                   COALESCE(broken.broken_count, 0) AS broken_count,
-                   CASE
-                       WHEN COALESCE(broken.broken_count, 0) >= 2
-                         OR (paid.late_ratio >= 0.5 AND paid.avg_days_late >= 30)
-                       THEN 'high'
-                       WHEN COALESCE(broken.broken_count, 0) >= 1
-                         OR paid.late_ratio >= 0.5 OR paid.avg_days_late >= 15
-                       THEN 'watch'
-                       ELSE 'normal'
-                   END AS risk
-              FROM (
-                    SELECT m.company_id, m.commercial_partner_id AS partner_id,
-                           AVG(GREATEST(pay.paid_on - m.invoice_date_due, 0))
-                               AS avg_days_late,
-                           AVG(CASE WHEN pay.paid_on > m.invoice_date_due
-                                    THEN 1.0 ELSE 0.0 END) AS late_ratio
-                      FROM account_move m
-                      JOIN %(days)s ON d.company_id = m.company_id
-                      JOIN LATERAL (
-                            SELECT MAX(p.max_date) AS paid_on
-                              FROM account_move_line l
-                              JOIN account_partial_reconcile p
-                                ON p.debit_move_id = l.id
-                             WHERE l.move_id = m.id
-                           ) pay ON pay.paid_on IS NOT NULL
-                     WHERE m.move_type = 'out_invoice'
-                       AND m.state = 'posted'
-                       AND m.payment_state IN ('paid', 'in_payment')
-                       AND m.commercial_partner_id %(partners)s
-                       AND pay.paid_on > d.day - 365
-                  GROUP BY m.company_id, m.commercial_partner_id
-                   ) paid
-         FULL JOIN (
-                    SELECT pr.company_id, pr.partner_id, COUNT(*) AS broken_count
-                      FROM account_dunning_promise pr
-                      JOIN %(days)s ON d.company_id = pr.company_id
-                     WHERE pr.state = 'broken'
-                       AND pr.partner_id %(partners)s
-                       AND pr.closed_date > d.day - 365
-                  GROUP BY pr.company_id, pr.partner_id
-                   ) broken
-                ON broken.company_id = paid.company_id
-               AND broken.partner_id = paid.partner_id
-            """,
-            days=days,
-            partners=partners,
-        )
+        return payment_behaviour_sql(days, partner_ids)
 
     @api.model
     def _read_payment_behaviour(self, company, partner_ids, day):
@@ -458,6 +402,12 @@ class AccountDunningRule(models.AbstractModel):
         at its recipients `contacts`, else None."""
         if channel == "email" and not any(contact.email for contact in contacts):
             return self.env._("No email address for this customer.")
+        if channel == "email" and (bouncing := self._get_bouncing_emails(contacts)):
+            return self.env._(
+                "The email address of this customer bounces (%(emails)s): "
+                "correct it on the contact.",
+                emails=", ".join(bouncing),
+            )
         if channel == "sms" and not any(
             contact.phone_sanitized or contact.mobile for contact in contacts
         ):
@@ -473,6 +423,37 @@ class AccountDunningRule(models.AbstractModel):
         return None
 
     @api.model
+    def _get_bouncing_emails(self, contacts):
+        """The recipients' email addresses when all of them bounce (a mail
+        server sent an email back: Odoo counts it on the contact,
+        `message_bounce`, until an email comes from the address or it is
+        changed), else an empty list."""
+        addressed = [contact for contact in contacts if contact.email]
+        if all(contact.message_bounce for contact in addressed):
+            return [contact.email for contact in addressed]
+        return []
+
+    @api.model
+    def _get_fallback_channels(self, channels, partner, contacts):
+        """A level's `channels` for the customer `partner` at its recipients
+        `contacts`: when the email would bounce, the letter instead if the
+        customer has a complete postal address, else a call task. Returns
+        (channels, the channel used instead of the email, why)."""
+        bouncing = "email" in channels and self._get_bouncing_emails(contacts)
+        if not bouncing:
+            return channels, None, None
+        letter = not self._get_unreachable_reason("letter", partner, contacts)
+        fallback = "letter" if letter else "call"
+        return (
+            tuple(dict.fromkeys(fallback if c == "email" else c for c in channels)),
+            fallback,
+            self.env._(
+                "Instead of the email: the address %(emails)s bounces.",
+                emails=", ".join(bouncing),
+            ),
+        )
+
+    @api.model
     def _get_unreachable_domain(self):
         """`_get_unreachable_reason` as a domain on reminders (their channel,
         customer `partner_id` and recipients `contact_ids`): the reminders
@@ -480,7 +461,13 @@ class AccountDunningRule(models.AbstractModel):
         phone = ["|", ("phone", "!=", False), ("mobile", "!=", False)]
         mobile = ["|", ("phone_sanitized", "!=", False), ("mobile", "!=", False)]
         by_channel = {
-            "email": [("contact_ids", "not any", [("email", "!=", False)])],
+            "email": [
+                (
+                    "contact_ids",
+                    "not any",
+                    [("email", "!=", False), ("message_bounce", "<=", 0)],
+                )
+            ],
             "sms": [("contact_ids", "not any", mobile)],
             "call": [
                 ("contact_ids", "not any", phone),
@@ -673,7 +660,16 @@ class AccountDunningRule(models.AbstractModel):
                 }
                 for invoice in target_invoices
             ]
-            for channel in proposal.get("channels") or level.channels:
+            # a user's choice of channels stands; the level's ones avoid an
+            # address that bounces
+            channels, fallback, why = proposal.get("channels"), None, None
+            if not channels:
+                channels, fallback, why = self._get_fallback_channels(
+                    level.channels,
+                    snapshot.contacts[partner_id],
+                    [snapshot.contacts[contact_id] for contact_id in contact_ids],
+                )
+            for channel in channels:
                 vals_list.append(
                     {
                         "company_id": run.company_id.id,
@@ -687,6 +683,7 @@ class AccountDunningRule(models.AbstractModel):
                         "amount_due": amount_due,
                         "line_ids": lines,
                         "credits": credits,
+                        "note": why if channel == fallback else None,
                     }
                 )
         return vals_list
