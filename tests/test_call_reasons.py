@@ -49,7 +49,7 @@ class TestCallReasons(CallCommon):
         )
         self._call(self.customer, "2026-04-02", result="reached", reason_id=self.cash)
         # a call without a reason is not a reason given
-        self._call(self.customer, "2026-04-03", result="no_answer")
+        self._call(self.customer, "2026-04-03", result="reached")
         self.env.flush_all()
         Report = self.env["account.dunning.report.reason"].with_user(self.controller)
         groups = Report._read_group(

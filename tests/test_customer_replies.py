@@ -57,6 +57,9 @@ class TestCustomerReplies(DeliveryCommon, MockEmail):
         return email
 
     def _rows(self):
+        # the view reads the database: what this request wrote goes there
+        # first, as at the end of a user's request
+        self.env.flush_all()
         Queue = self.env["account.dunning.queue"]
         Queue.invalidate_model()
         return Queue.search([("partner_id", "in", (self.customer + self.garage).ids)])
