@@ -53,6 +53,7 @@
         "views/account_dunning_report_views.xml",
         "views/account_dunning_einvoice_status_views.xml",
         "views/account_payment_term_views.xml",
+        "views/account_dunning_reply_views.xml",
         "views/account_dunning_menus.xml",
     ],
     "assets": {

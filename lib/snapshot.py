@@ -24,11 +24,12 @@ Invoice = namedtuple(
     "dunning_excluded is_disputed dunning_promise_date schedule_state "
     "dunning_declared_paid_date dunning_einvoice_status dunning_einvoice_status_day",
 )
-# A customer, one of its contacts or an invoice address: what reaching it needs.
+# A customer, one of its contacts or an invoice address: what reaching it needs
+# (`message_bounce`: Odoo's count of the emails its address sent back).
 Contact = namedtuple(
     "Contact",
     "id display_name parent_id is_company type email phone phone_sanitized mobile "
-    "street zip city role_ids",
+    "street zip city message_bounce role_ids",
 )
 Customer = namedtuple(
     "Customer",
@@ -456,6 +457,7 @@ class DunningContacts:
                 SELECT p.id, p.complete_name, p.parent_id,
                        COALESCE(p.is_company, FALSE), p.type, p.email, p.phone,
                        p.phone_sanitized, p.mobile, p.street, p.zip, p.city,
+                       COALESCE(p.message_bounce, 0),
                        ARRAY(SELECT r.account_dunning_role_id
                                FROM account_dunning_role_res_partner_rel r
                               WHERE r.res_partner_id = p.id)
@@ -470,7 +472,7 @@ class DunningContacts:
         )
         customers = set(self.partner_ids)
         for row in env.cr.fetchall():
-            contact = Contact(*row[:12], frozenset(row[12]))
+            contact = Contact(*row[:13], frozenset(row[13]))
             self.by_id[contact.id] = contact
             # in res.partner's order, as child_ids lists them
             if contact.parent_id and contact.id not in customers:

@@ -143,6 +143,7 @@ ACTION_BULK_COLUMNS = [
     ("validated_by_id", "int4"),
     ("activity_id", "int4"),
     ("send_mode", "varchar"),
+    ("note", "text"),
 ]
 # Columns of the credits a reminder deducts (`lib.snapshot.Credit`).
 CREDIT_BULK_COLUMNS = [

@@ -36,6 +36,9 @@ from . import mail_activity
 from . import mail_mail
 from . import sms_sms
 from . import snailmail_letter
+from . import mail_thread
+from . import mail_thread_blacklist
+from . import account_dunning_reply
 
 # last: its SQL view reads the columns the models above add
 from . import account_dunning_queue
@@ -52,3 +55,4 @@ from . import account_dunning_report_payment
 from . import account_dunning_report_promise
 from . import account_dunning_report_dispute
 from . import account_dunning_report_controller
+from . import account_dunning_report_reason

@@ -156,6 +156,13 @@ class AccountDunningAction(models.Model):
         string="Outcome",
         tracking=True,
     )
+    reason_id = fields.Many2one(
+        "account.dunning.reason",
+        string="Reason given",
+        index="btree_not_null",
+        tracking=True,
+        help="The reason for not paying, or the excuse, given on this call.",
+    )
     note = fields.Text()
     personal_message = fields.Text(help="From the Remind dialog, above the invoices.")
     attach_statement = fields.Boolean(string="Join the account statement")
@@ -288,6 +295,7 @@ class AccountDunningAction(models.Model):
         "partner_id.phone",
         "partner_id.mobile",
         "contact_ids.email",
+        "contact_ids.message_bounce",
         "contact_ids.phone",
         "contact_ids.mobile",
         "contact_ids.phone_sanitized",
@@ -367,17 +375,6 @@ class AccountDunningAction(models.Model):
                     "cancel the reminder instead of deleting it."
                 )
             )
-
-    # ------------------------------------------------------------
-    # MAIL THREAD
-    # ------------------------------------------------------------
-
-    def _message_receive_bounce(self, email, partner):
-        """The customer's mail server sent a reminder email back: the reminder
-        did not reach that recipient (`account.dunning.send`)."""
-        res = super()._message_receive_bounce(email, partner)
-        self.env["account.dunning.delivery"]._record_email_bounce(self, email)
-        return res
 
     # ------------------------------------------------------------
     # ACTION METHODS

@@ -14,10 +14,11 @@ from .res_partner import RISKS
 # A row's id: its company's id times this, plus its customer's id.
 ROW_ID_FACTOR = 1000000000
 # What to do next with a customer, in the order the view chooses it (the
-# first that applies): the legal deadline first, then what waits for the
-# user (approve, print, call), then what may settle the debt (a payment to
-# check, a promise or an instalment due), then the next reminder.
+# first that applies): the customer's reply, the legal deadline, then what
+# waits for the user (approve, print, call), then what may settle the debt (a
+# payment to check, a promise or an instalment due), then the next reminder.
 NEXT_ACTIONS = [
+    ("replied", "Read the reply"),
     ("hand_over", "Hand over"),
     ("approve", "Approve the reminders"),
     ("print", "Print letters"),
@@ -31,13 +32,13 @@ NEXT_ACTIONS = [
 
 class AccountDunningQueue(models.Model):
     """The credit controller's work queue: one row per customer with overdue
-    invoices, sorted by priority (overdue amount x days late)."""
+    invoices, sorted by priority (overdue amount x days late), replies first."""
 
     _name = "account.dunning.queue"
     _inherit = ["account.dunning.schedule.mixin"]
     _description = "Customers to remind"
     _auto = False
-    _order = "priority desc, partner_id"
+    _order = "replied desc, priority desc, partner_id"
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -84,6 +85,7 @@ class AccountDunningQueue(models.Model):
         "the customer before confirming them.",
     )
     to_do = fields.Boolean(string="To remind today", readonly=True)
+    replied = fields.Boolean(readonly=True)  # a reply to read (account.dunning.reply)
     bank_line_id = fields.Many2one(
         "account.bank.statement.line",
         string="Payment to reconcile",
@@ -109,8 +111,8 @@ class AccountDunningQueue(models.Model):
     next_action = fields.Selection(
         NEXT_ACTIONS,
         readonly=True,
-        help="What to do next with this customer, the first that applies: hand "
-        "over (the formal notice's deadline has passed), approve the "
+        help="What to do next with this customer, the first that applies: read "
+        "its reply, hand over (the formal notice's deadline has passed), approve the "
         "reminders waiting for a confirmation, print the letters confirmed, "
         "call (a call task due), check a payment (one received not reconciled "
         "yet, or one the customer says they made), a promise of payment due, "
@@ -271,6 +273,10 @@ class AccountDunningQueue(models.Model):
                        COALESCE(act.failed_count, 0) AS failed_count,
                        COALESCE(act.draft_count + act.to_send_count
                                 + act.failed_count, 0) > 0 AS to_do,
+                       EXISTS (SELECT 1 FROM account_dunning_reply r
+                                WHERE r.company_id = inv.company_id
+                                  AND r.partner_id = inv.partner_id
+                                  AND r.state = 'new') AS replied,
                        -- the SQL twin of `_read_hand_over_keys` (which
                        -- serves `hand_over_due`, and tests at a frozen day)
                        COALESCE(inv.overdue_amount > 0
@@ -306,9 +312,10 @@ class AccountDunningQueue(models.Model):
                 SELECT id, risk, company_id, partner_id, user_id, level_id,
                        open_amount, overdue_amount, overdue_count,
                        oldest_due_date, days_late, priority, last_date,
-                       draft_count, to_send_count, failed_count, to_do,
+                       draft_count, to_send_count, failed_count, to_do, replied,
                        -- the first that applies (`NEXT_ACTIONS`)
-                       CASE WHEN notice_passed THEN 'hand_over'
+                       CASE WHEN replied THEN 'replied'
+                            WHEN notice_passed THEN 'hand_over'
                             WHEN draft_count > 0 THEN 'approve'
                             WHEN print_count > 0 THEN 'print'
                             WHEN call_due THEN 'call'
@@ -506,6 +513,11 @@ class AccountDunningQueue(models.Model):
             "view_mode": "form",
         }
 
+    def action_mark_reply_handled(self):
+        for company, rows in self.grouped("company_id").items():
+            self.env["account.dunning.reply"]._mark_handled(rows.partner_id, company)
+        return True
+
     def action_open_actions(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account_dunning.account_dunning_action_action"
@@ -590,11 +602,12 @@ class AccountDunningQueue(models.Model):
 
     def action_do_next(self):
         """Do the row's next action (`next_action`) through the action that
-        already does it: the hand-over wizard, the reminders to approve, the
-        letters to print, the call log, the payment or declaration to check,
-        the promise, the schedule, the "Relancer" wizard."""
+        already does it: the customer's form (its reply), the hand-over wizard,
+        the reminders to approve, the letters to print, the call log, the payment
+        or declaration to check, the promise, the schedule, the "Relancer" wizard."""
         self.ensure_one()
         handlers = {
+            "replied": self.action_open_partner,
             "hand_over": self.action_hand_over,
             "approve": self._action_open_drafts,
             "print": self.action_print_letters,

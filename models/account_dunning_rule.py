@@ -433,6 +433,12 @@ class AccountDunningRule(models.AbstractModel):
         at its recipients `contacts`, else None."""
         if channel == "email" and not any(contact.email for contact in contacts):
             return self.env._("No email address for this customer.")
+        if channel == "email" and (bouncing := self._get_bouncing_emails(contacts)):
+            return self.env._(
+                "The email address of this customer bounces (%(emails)s): "
+                "correct it on the contact.",
+                emails=", ".join(bouncing),
+            )
         if channel == "sms" and not any(
             contact.phone_sanitized or contact.mobile for contact in contacts
         ):
@@ -448,6 +454,37 @@ class AccountDunningRule(models.AbstractModel):
         return None
 
     @api.model
+    def _get_bouncing_emails(self, contacts):
+        """The recipients' email addresses when all of them bounce (a mail
+        server sent an email back: Odoo counts it on the contact,
+        `message_bounce`, until an email comes from the address or it is
+        changed), else an empty list."""
+        addressed = [contact for contact in contacts if contact.email]
+        if all(contact.message_bounce for contact in addressed):
+            return [contact.email for contact in addressed]
+        return []
+
+    @api.model
+    def _get_fallback_channels(self, channels, partner, contacts):
+        """A level's `channels` for the customer `partner` at its recipients
+        `contacts`: when the email would bounce, the letter instead if the
+        customer has a complete postal address, else a call task. Returns
+        (channels, the channel used instead of the email, why)."""
+        bouncing = "email" in channels and self._get_bouncing_emails(contacts)
+        if not bouncing:
+            return channels, None, None
+        letter = not self._get_unreachable_reason("letter", partner, contacts)
+        fallback = "letter" if letter else "call"
+        return (
+            tuple(dict.fromkeys(fallback if c == "email" else c for c in channels)),
+            fallback,
+            self.env._(
+                "Instead of the email: the address %(emails)s bounces.",
+                emails=", ".join(bouncing),
+            ),
+        )
+
+    @api.model
     def _get_unreachable_domain(self):
         """`_get_unreachable_reason` as a domain on reminders (their channel,
         customer `partner_id` and recipients `contact_ids`): the reminders
@@ -455,7 +492,13 @@ class AccountDunningRule(models.AbstractModel):
         phone = ["|", ("phone", "!=", False), ("mobile", "!=", False)]
         mobile = ["|", ("phone_sanitized", "!=", False), ("mobile", "!=", False)]
         by_channel = {
-            "email": [("contact_ids", "not any", [("email", "!=", False)])],
+            "email": [
+                (
+                    "contact_ids",
+                    "not any",
+                    [("email", "!=", False), ("message_bounce", "<=", 0)],
+                )
+            ],
             "sms": [("contact_ids", "not any", mobile)],
             "call": [
                 ("contact_ids", "not any", phone),
@@ -654,7 +697,16 @@ class AccountDunningRule(models.AbstractModel):
                 }
                 for invoice in target_invoices
             ]
-            for channel in proposal.get("channels") or level.channels:
+            # a user's choice of channels stands; the level's ones avoid an
+            # address that bounces
+            channels, fallback, why = proposal.get("channels"), None, None
+            if not channels:
+                channels, fallback, why = self._get_fallback_channels(
+                    level.channels,
+                    snapshot.contacts[partner_id],
+                    [snapshot.contacts[contact_id] for contact_id in contact_ids],
+                )
+            for channel in channels:
                 vals_list.append(
                     {
                         "company_id": run.company_id.id,
@@ -668,6 +720,7 @@ class AccountDunningRule(models.AbstractModel):
                         "amount_due": amount_due,
                         "line_ids": lines,
                         "credits": credits,
+                        "note": why if channel == fallback else None,
                     }
                 )
         return vals_list

@@ -54,3 +54,6 @@ from . import test_dunning_wizard_message
 from . import test_work_queue_next_action
 from . import test_legal_payment_terms
 from . import test_legal_einvoice_status
+from . import test_bounce_fallback
+from . import test_customer_replies
+from . import test_call_reasons

@@ -185,6 +185,11 @@ class AccountDunningCallWizard(models.TransientModel):
                 fields.Date.context_today(self),
             )
         self._log_call(call)
+        if self.result not in ("no_answer", "wrong_number"):
+            # the customer was spoken to: its replies are dealt with
+            self.env["account.dunning.reply"]._mark_handled(
+                self.partner_id, self.company_id
+            )
         return result or {"type": "ir.actions.act_window_close"}
 
     # ------------------------------------------------------------
@@ -207,7 +212,11 @@ class AccountDunningCallWizard(models.TransientModel):
         """The call in the history: the planned call if it has no outcome yet,
         else a new action of channel "call"."""
         contacts = self.contact_id or self.partner_id
-        vals = {"result": self.result, "note": self.note}
+        vals = {
+            "result": self.result,
+            "note": self.note,
+            "reason_id": self.reason_id.id,
+        }
         planned = self.action_id
         if planned and planned.channel == "call" and not planned.result:
             planned.write(
