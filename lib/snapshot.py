@@ -15,13 +15,14 @@ from datetime import timedelta
 from odoo.tools import SQL
 
 from ..models.account_dunning_action import VALIDATED_STATES
+from ..models.account_dunning_policy import LIMITATION_ALERT_DAYS
 
 Invoice = namedtuple(
     "Invoice",
     "id name partner_id commercial_partner_id currency_id invoice_date_due "
     "amount_total amount_residual amount_residual_signed level_id "
     "dunning_excluded is_disputed dunning_promise_date schedule_state "
-    "dunning_declared_paid_date",
+    "dunning_declared_paid_date dunning_limitation_date",
 )
 # A customer, one of its contacts or an invoice address: what reaching it needs.
 Contact = namedtuple(
@@ -40,7 +41,9 @@ Level = namedtuple(
     "id policy_id sequence delay is_formal_notice auto_execute channels role_ids",
 )
 Policy = namedtuple(
-    "Policy", "id min_amount min_interval_days grace_days levels formal_notice_id"
+    "Policy",
+    "id min_amount min_interval_days grace_days levels formal_notice_id "
+    "limitation_alert_days",
 )
 # An open credit of a customer (credit note, payment not yet matched): what is
 # left of it, in its currency and in the company currency, as positive amounts.
@@ -118,7 +121,8 @@ class DunningSnapshot:
                    m.amount_residual, m.amount_residual_signed, %(level)s,
                    COALESCE(m.dunning_excluded, FALSE),
                    COALESCE(m.is_disputed, FALSE),
-                   m.dunning_promise_date, s.state, m.dunning_declared_paid_date
+                   m.dunning_promise_date, s.state, m.dunning_declared_paid_date,
+                   m.dunning_limitation_date
               FROM account_move m
          LEFT JOIN account_dunning_schedule s ON s.id = m.dunning_schedule_id
              WHERE m.company_id = %(company)s
@@ -367,7 +371,8 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
     `date`, and is not held on its own (excluded, disputed, an open promise,
     an open payment schedule). A later level due means the next one is too:
     the next level is the level of the smallest delay above the current one.
-    A defaulted schedule makes the formal notice due at once."""
+    A defaulted schedule makes the formal notice due at once, and so does a
+    claim lapsing within the policy's alert window (`limitation_step_sql`)."""
     due = SQL.identifier(move_alias, "invoice_date_due")
     return SQL(
         """(%(due)s < %(date)s
@@ -385,7 +390,8 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
                 OR EXISTS (SELECT 1 FROM account_dunning_schedule ns
                             WHERE ns.id = %(schedule)s
                               AND ns.state = 'defaulted'
-                              AND NOT COALESCE(%(notice)s, FALSE))))""",
+                              AND NOT COALESCE(%(notice)s, FALSE))
+                OR (%(lapsing)s AND %(notice_ahead)s)))""",
         due=due,
         date=date,
         excluded=SQL.identifier(move_alias, "dunning_excluded"),
@@ -395,6 +401,40 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
         policy=policy,
         current=SQL.identifier(level_alias, "delay"),
         notice=SQL.identifier(level_alias, "is_formal_notice"),
+        lapsing=limitation_near_sql(move_alias, policy, date),
+        notice_ahead=notice_ahead_sql(level_alias, policy),
+    )
+
+
+def limitation_near_sql(move_alias, policy, date):
+    """The SQL twin of `account.dunning.rule._is_limitation_near`: whether
+    the claim of the invoice of the query's `move_alias` lapses within the
+    alert window of `policy` (an SQL expression) as of `date`."""
+    limit = SQL.identifier(move_alias, "dunning_limitation_date")
+    return SQL(
+        """(%(limit)s IS NOT NULL
+            AND %(limit)s <= %(date)s + COALESCE(
+                (SELECT lp.limitation_alert_days FROM account_dunning_policy lp
+                  WHERE lp.id = %(policy)s), %(default)s))""",
+        limit=limit,
+        date=date,
+        policy=policy,
+        default=LIMITATION_ALERT_DAYS,
+    )
+
+
+def notice_ahead_sql(level_alias, policy):
+    """The SQL twin of the second half of
+    `account.dunning.rule._get_limitation_step`: whether the first formal
+    notice of `policy` (an SQL expression) is still ahead of an invoice at
+    the level of `level_alias` (NULL before any reminder)."""
+    return SQL(
+        """COALESCE((SELECT fl.delay FROM account_dunning_level fl
+                      WHERE fl.policy_id = %(policy)s AND fl.is_formal_notice
+                   ORDER BY fl.sequence, fl.delay, fl.id LIMIT 1)
+                    > COALESCE(%(current)s, -2147483648), FALSE)""",
+        policy=policy,
+        current=SQL.identifier(level_alias, "delay"),
     )
 
 

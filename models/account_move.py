@@ -165,6 +165,57 @@ class AccountMove(models.Model):
     )
 
     # ------------------------------------------------------------
+    # FIELDS: limitation
+    # ------------------------------------------------------------
+
+    # The completion or delivery date the limitation runs from is Odoo's
+    # `delivery_date` (shown on French invoices); the earlier of it and the
+    # invoice date counts (DOMAIN.md §4.3).
+    dunning_acknowledgement_date = fields.Date(
+        string="Debt acknowledged on",
+        copy=False,
+        tracking=True,
+        help="Date of a written acknowledgement of this debt by the customer "
+        "(signed letter or email saying it owes the invoice): the limitation "
+        "period restarts in full from it. Payments and signed payment "
+        "schedules count by themselves; a promise of payment does not.",
+    )
+    dunning_schedule_ids = fields.Many2many(
+        "account.dunning.schedule",
+        "account_dunning_schedule_move_rel",
+        "move_id",
+        "schedule_id",
+        string="Payment schedules",
+        copy=False,
+        readonly=True,
+    )
+    dunning_limitation_date = fields.Date(
+        string="Claim lapses after",
+        compute="_compute_dunning_limitation_date",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="Last day to act before the claim lapses: 2 years from the service "
+        "for a private person, 5 years for a professional, 4 years from the "
+        "1 January after the service for a public buyer; a payment, a signed "
+        "payment schedule or a written acknowledgement restarts the period. "
+        "Reminders and formal notices do not stop it: before this day, hand "
+        "the debt over.",
+    )
+    dunning_limitation_origin = fields.Selection(
+        [
+            ("service", "Service or invoice"),
+            ("payment", "Payment"),
+            ("schedule", "Signed payment schedule"),
+            ("acknowledgement", "Written acknowledgement"),
+        ],
+        string="Limitation runs from",
+        compute="_compute_dunning_limitation_date",
+        store=True,
+        copy=False,
+    )
+
+    # ------------------------------------------------------------
     # COMPUTE METHODS
     # ------------------------------------------------------------
 
@@ -259,6 +310,7 @@ class AccountMove(models.Model):
         "amount_residual",
         "commercial_partner_id",
         "dunning_schedule_id.state",
+        "dunning_limitation_date",
     )
     def _compute_dunning_next(self):
         """The next level under the customer's policy and when it falls due:
@@ -296,11 +348,18 @@ class AccountMove(models.Model):
                     policy,
                     levels,
                     today,
+                    limitation_date=move.dunning_limitation_date,
                 )
                 if level:
                     move.dunning_next_level_id = Level.browse(level.id)
                     move.dunning_next_date = Rule._get_level_date(
-                        level, move.invoice_date_due, schedule_state, today
+                        level,
+                        move.invoice_date_due,
+                        schedule_state,
+                        today,
+                        lapsing=Rule._is_limitation_near(
+                            move.dunning_limitation_date, policy, today
+                        ),
                     )
 
     @api.depends(
@@ -321,6 +380,39 @@ class AccountMove(models.Model):
             values = penalties.get(move._origin.id, {})
             move.dunning_interest_amount = values.get("interest", 0.0)
             move.dunning_fixed_fee = values.get("fixed_fee", 0.0)
+
+    @api.depends(
+        "move_type",
+        "invoice_date",
+        "delivery_date",
+        "commercial_partner_id.dunning_debtor_category",
+        "dunning_acknowledgement_date",
+        "dunning_schedule_ids.state",
+        "dunning_schedule_ids.agreement_date",
+        "line_ids.matched_credit_ids",
+        "matched_payment_ids.state",
+    )
+    def _compute_dunning_limitation_date(self):
+        """When the claim lapses: the rule (`account.dunning.rule.
+        _get_limitation_date`) from the earlier of the delivery and invoice
+        dates, restarted by the customer's acknowledgements of the debt."""
+        Rule = self.env["account.dunning.rule"]
+        for move in self:
+            start = min(
+                (day for day in (move.delivery_date, move.invoice_date) if day),
+                default=None,
+            )
+            if move.move_type != "out_invoice" or not start:
+                move.dunning_limitation_date = False
+                move.dunning_limitation_origin = False
+                continue
+            deadline, origin = Rule._get_limitation_date(
+                move.commercial_partner_id.dunning_debtor_category or "b2b",
+                start,
+                move._get_dunning_acknowledgements(),
+            )
+            move.dunning_limitation_date = deadline
+            move.dunning_limitation_origin = origin
 
     # ------------------------------------------------------------
     # CRUD METHODS
@@ -594,7 +686,37 @@ class AccountMove(models.Model):
             "dunning_promise_date",
             "dunning_declared_paid_date",
             "dunning_schedule_id",
+            "dunning_limitation_date",
         ]
+
+    def _get_dunning_acknowledgements(self):
+        """[(day, kind)] of the customer's acknowledgements of this debt, each
+        restarting the limitation period (C. civ. 2240): its payments (a
+        payment or bank transaction matched with the invoice, or a payment
+        without journal entry once paid; credit notes do not count), the
+        payment schedules it signed (activated: the signed copy is attached)
+        and the written acknowledgement recorded on the invoice."""
+        self.ensure_one()
+        events = [
+            (partial.credit_move_id.date, "payment")
+            for partial in self.line_ids.matched_credit_ids
+            if partial.credit_move_id.move_id.origin_payment_id
+            or partial.credit_move_id.move_id.statement_line_id
+        ]
+        events += [
+            (payment.date, "payment")
+            for payment in self.matched_payment_ids
+            if not payment.move_id and payment.state == "paid"
+        ]
+        events += [
+            (schedule.agreement_date, "schedule")
+            for schedule in self.dunning_schedule_ids
+            if schedule.agreement_date
+            and schedule.state in ("active", "done", "defaulted")
+        ]
+        if self.dunning_acknowledgement_date:
+            events.append((self.dunning_acknowledgement_date, "acknowledgement"))
+        return events
 
     def _is_dunning_candidate(self):
         self.ensure_one()

@@ -159,6 +159,18 @@ class ResPartner(models.Model):
         "four months for a creditor outside mainland France (C. com. R622-24).",
     )
 
+    dunning_limitation_date = fields.Date(
+        string="First claim lapses after",
+        compute="_compute_dunning_limitation",
+        help="Earliest day after which a claim on one of the customer's open "
+        "invoices lapses, when it falls within the alert window of the "
+        "customer's policy: send the formal notice or hand the debt over "
+        "before then.",
+    )
+    dunning_limitation_count = fields.Integer(
+        string="Claims lapsing soon", compute="_compute_dunning_limitation"
+    )
+
     # ------------------------------------------------------------
     # FIELDS: where the customer stands
     # ------------------------------------------------------------
@@ -380,6 +392,25 @@ class ResPartner(models.Model):
             published = partner.dunning_proceedings and partner.dunning_proceedings_date
             partner.dunning_claim_deadline = published and published + relativedelta(
                 months=months
+            )
+
+    @api.depends_context("company")
+    def _compute_dunning_limitation(self):
+        """The open invoices whose claim lapses within the policy's alert
+        window: the rule's (`account.dunning.rule._read_limitation_alerts`),
+        as the night and the work queue read it."""
+        company = self.env.company
+        Rule = self.env["account.dunning.rule"]
+        alerts = Rule._read_limitation_alerts(
+            company,
+            self.commercial_partner_id.filtered("id"),
+            Rule._get_company_today(company),
+        )
+        for partner in self:
+            moves = alerts.get(partner.commercial_partner_id.id)
+            partner.dunning_limitation_count = len(moves) if moves else 0
+            partner.dunning_limitation_date = (
+                min(moves.mapped("dunning_limitation_date")) if moves else False
             )
 
     @api.depends("dunning_schedule_ids")
