@@ -372,7 +372,7 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
     an open payment schedule). A later level due means the next one is too:
     the next level is the level of the smallest delay above the current one.
     A defaulted schedule makes the formal notice due at once, and so does a
-    claim lapsing within the policy's alert window (`limitation_step_sql`)."""
+    claim lapsing within the policy's alert window (`limitation_near_sql`)."""
     due = SQL.identifier(move_alias, "invoice_date_due")
     return SQL(
         """(%(due)s < %(date)s
@@ -407,7 +407,7 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
 
 
 def limitation_near_sql(move_alias, policy, date):
-    """The SQL twin of `account.dunning.rule._is_limitation_near`: whether
+    """The SQL twin of `account.dunning.limitation._is_near`: whether
     the claim of the invoice of the query's `move_alias` lapses within the
     alert window of `policy` (an SQL expression) as of `date`."""
     limit = SQL.identifier(move_alias, "dunning_limitation_date")
@@ -425,7 +425,7 @@ def limitation_near_sql(move_alias, policy, date):
 
 def notice_ahead_sql(level_alias, policy):
     """The SQL twin of the second half of
-    `account.dunning.rule._get_limitation_step`: whether the first formal
+    `account.dunning.limitation._get_step`: whether the first formal
     notice of `policy` (an SQL expression) is still ahead of an invoice at
     the level of `level_alias` (NULL before any reminder)."""
     return SQL(

@@ -3,20 +3,13 @@ the view reads in one query all that decides each customer's next action
 (invoices, reminders, calls, payments, promises, schedules), and the row's
 buttons lead to the actions of those models."""
 
-from datetime import timedelta
-
 from odoo import fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..lib.snapshot import (
-    limitation_near_sql,
-    next_level_due_sql,
-    notice_ahead_sql,
-    read_bank_lines,
-)
+from ..lib import snapshot
+from ..lib.snapshot import next_level_due_sql, read_bank_lines
 from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
-from .account_dunning_policy import LIMITATION_ALERT_DAYS
 from .res_partner import RISKS
 
 # A row's id: its company's id times this, plus its customer's id.
@@ -114,20 +107,8 @@ class AccountDunningQueue(models.Model):
         help="The deadline of the last formal notice has passed and the customer "
         "still owes: hand the debt over to litigation.",
     )
-    limitation_date = fields.Date(
-        string="Claim lapses after",
-        readonly=True,
-        aggregator="min",
-        help="Earliest day after which the claim on one of the customer's open "
-        "invoices lapses.",
-    )
-    limitation_alert = fields.Boolean(
-        string="Claim lapsing soon",
-        readonly=True,
-        help="A claim on one of the customer's open invoices lapses within the "
-        "alert window of its policy: send the formal notice, then hand over "
-        "before it lapses.",
-    )
+    limitation_date = fields.Date(string="Claim lapses after", readonly=True)
+    limitation_alert = fields.Boolean(string="Claim lapsing soon", readonly=True)
     next_action = fields.Selection(
         NEXT_ACTIONS,
         readonly=True,
@@ -176,13 +157,9 @@ class AccountDunningQueue(models.Model):
                                 NULLS LAST))[1] AS level_id,
                            -- an invoice due for its next level (the rule's)
                            BOOL_OR(%(level_due)s) AS level_due,
-                           -- claims lapsing within the policy's alert window,
-                           -- and those of them past the formal notice (the
-                           -- rule's `_get_limitation_step`)
                            MIN(m.dunning_limitation_date) AS limitation_date,
                            BOOL_OR(%(lapsing)s) AS limitation_alert,
-                           BOOL_OR(%(lapsing)s AND NOT %(notice_ahead)s)
-                               AS limitation_hand_over
+                           BOOL_OR(%(lapsing)s AND NOT %(ahead)s) AS lapse_hand_over
                       FROM account_move m
                       JOIN today t ON t.company_id = m.company_id
                       JOIN res_partner cp ON cp.id = m.commercial_partner_id
@@ -308,8 +285,7 @@ class AccountDunningQueue(models.Model):
                        -- the SQL twin of `_read_hand_over_keys` (which
                        -- serves `hand_over_due`, and tests at a frozen day)
                        COALESCE(inv.overdue_amount > 0
-                           AND (act.notice_deadline < t.day
-                                OR inv.limitation_hand_over)
+                           AND (act.notice_deadline < t.day OR inv.lapse_hand_over)
                            AND NOT %(litigation)s, FALSE) AS notice_passed,
                        inv.limitation_date,
                        COALESCE(inv.limitation_alert, FALSE) AS limitation_alert,
@@ -364,8 +340,8 @@ class AccountDunningQueue(models.Model):
                 open=Rule._get_open_invoice_sql("m"),
                 today=Rule._get_company_today_sql("c"),
                 level_due=next_level_due_sql("m", "lv", policy, SQL("t.day")),
-                lapsing=limitation_near_sql("m", policy, SQL("t.day")),
-                notice_ahead=notice_ahead_sql("lv", policy),
+                lapsing=snapshot.limitation_near_sql("m", policy, SQL("t.day")),
+                ahead=snapshot.notice_ahead_sql("lv", policy),
                 litigation=Rule._get_litigation_sql(
                     "p", SQL("inv.company_id"), SQL("t.day")
                 ),
@@ -461,7 +437,7 @@ class AccountDunningQueue(models.Model):
         passed = {}
         for company_id, partner_id, deadline in self.env.cr.fetchall():
             passed.setdefault(company_id, {})[partner_id] = deadline
-        lapsing = self._read_limitation_hand_over_keys(partners)
+        lapsing = self.env["account.dunning.limitation"]._read_hand_over_keys(partners)
         keys = set()
         Litigation = self.env["account.dunning.litigation"]
         for company in self.env["res.company"].browse(set(passed) | set(lapsing)):
@@ -480,51 +456,6 @@ class AccountDunningQueue(models.Model):
                 for partner_id in due
                 if partner_id not in litigated
             )
-        return keys
-
-    def _read_limitation_hand_over_keys(self, partners=None):
-        """{company id: {customer id}} of the customers (among `partners`,
-        default all) with an open invoice whose claim lapses within the alert
-        window and that has had its formal notice: the rule's
-        `_get_limitation_step`, the Python twin of the view's
-        `limitation_hand_over`."""
-        Rule = self.env["account.dunning.rule"]
-        windows = self.env["account.dunning.policy"].search_fetch(
-            [], ["limitation_alert_days"]
-        )
-        horizon = fields.Date.today() + timedelta(
-            days=max(windows.mapped("limitation_alert_days") + [LIMITATION_ALERT_DAYS])
-            + 1
-        )
-        domain = Rule._get_open_invoice_domain() + [
-            ("dunning_limitation_date", "!=", False),
-            ("dunning_limitation_date", "<=", horizon),
-        ]
-        if partners is not None:
-            domain.append(("commercial_partner_id", "in", partners.ids))
-        keys = {}
-        Move = self.env["account.move"]
-        for company, moves in Move.search(domain).grouped("company_id").items():
-            today = Rule._get_company_today(company)
-            policies, levels = Rule._read_policies(company)
-            for move in moves:
-                customer = move.commercial_partner_id
-                policy = policies.get(customer._get_dunning_policy(company).id)
-                if policy:
-                    lapsing, notice = Rule._get_limitation_step(
-                        move.dunning_level_id.id,
-                        move.dunning_limitation_date,
-                        policy,
-                        levels,
-                        today,
-                    )
-                else:
-                    lapsing = move.dunning_limitation_date <= today + timedelta(
-                        days=LIMITATION_ALERT_DAYS
-                    )
-                    notice = None
-                if lapsing and not notice:
-                    keys.setdefault(company.id, set()).add(customer.id)
         return keys
 
     def _compute_hand_over_due(self):

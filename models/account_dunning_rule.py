@@ -6,14 +6,12 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytz
-from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..lib.snapshot import Level, Policy
-from .account_dunning_policy import LIMITATION_ALERT_DAYS
 
 # Time zone of a company whose address has none (the addon is for France).
 DEFAULT_TZ = "Europe/Paris"
@@ -38,12 +36,6 @@ SKIP_CAUSES = (
     "skip_interval",
     "skip_no_policy",
 )
-# Limitation periods in years by debtor category (DOMAIN.md §4.3): a consumer's
-# debt lapses two years after the service (C. consom. L218-2), a trader's
-# five (C. com. L110-4), a public buyer's four years from the 1 January after
-# the service (déchéance quadriennale, loi 68-1250); each restarts in full
-# after an acknowledgement of the debt (C. civ. 2240, 2231).
-LIMITATION_YEARS = {"b2c": 2, "b2b": 5, "b2g": 4}
 
 
 class AccountDunningRule(models.AbstractModel):
@@ -167,16 +159,7 @@ class AccountDunningRule(models.AbstractModel):
         return policies, levels
 
     @api.model
-    def _get_next_level(
-        self,
-        level_id,
-        date_due,
-        schedule_state,
-        policy,
-        levels,
-        date,
-        limitation_date=None,
-    ):
+    def _get_next_level(self, level_id, date_due, schedule_state, policy, levels, date):
         """The level an invoice climbs to next under `policy`, None at the top:
         the first level after its current one (`level_id`, which may belong to
         another policy: `levels` gives any level by id).
@@ -184,15 +167,8 @@ class AccountDunningRule(models.AbstractModel):
         Never more than one step per reminder. Pre-due levels (negative delay)
         only make sense before the due date, so an invoice already due on
         `date` skips them. A defaulted payment schedule makes the whole balance
-        due: its invoices go straight to the formal notice. A claim lapsing
-        on `limitation_date` within the policy's alert window goes to the
-        formal notice too, or no further (`_get_limitation_step`).
+        due: its invoices go straight to the formal notice.
         """
-        lapsing, notice = self._get_limitation_step(
-            level_id, limitation_date, policy, levels, date
-        )
-        if lapsing:
-            return notice
         current = levels.get(level_id) if level_id else None
         if schedule_state == "defaulted":
             ordered = [level.id for level in policy.levels]
@@ -213,17 +189,22 @@ class AccountDunningRule(models.AbstractModel):
         return None
 
     @api.model
-    def _get_level_date(self, level, date_due, schedule_state, date, lapsing=False):
+    def _get_level_date(self, level, date_due, schedule_state, date):
         """When `level` (the next level of an invoice) falls due: its delay
-        after the due date, at once after a defaulted schedule or when the
-        claim lapses soon (`lapsing`: `_is_limitation_near`)."""
-        if schedule_state == "defaulted" or lapsing:
+        after the due date, at once after a defaulted schedule."""
+        if schedule_state == "defaulted":
             return date
         return date_due + timedelta(days=level.delay)
 
     @api.model
     def _get_target_level(self, invoice, policy, levels, date):
-        """The next level of the invoice if it is due on `date`, else None."""
+        """The next level of the invoice if it is due on `date`, else None; at
+        once the formal notice, or nothing, when its claim lapses soon."""
+        lapsing, notice = self.env["account.dunning.limitation"]._get_step(
+            invoice.level_id, invoice.dunning_limitation_date, policy, levels, date
+        )
+        if lapsing:
+            return notice
         level = self._get_next_level(
             invoice.level_id,
             invoice.invoice_date_due,
@@ -231,109 +212,13 @@ class AccountDunningRule(models.AbstractModel):
             policy,
             levels,
             date,
-            limitation_date=invoice.dunning_limitation_date,
         )
         if not level:
             return None
         due = self._get_level_date(
-            level,
-            invoice.invoice_date_due,
-            invoice.schedule_state,
-            date,
-            lapsing=self._is_limitation_near(
-                invoice.dunning_limitation_date, policy, date
-            ),
+            level, invoice.invoice_date_due, invoice.schedule_state, date
         )
         return level if due <= date else None
-
-    # ------------------------------------------------------------
-    # LIMITATION
-    # ------------------------------------------------------------
-
-    @api.model
-    def _get_limitation_date(self, category, start, events=()):
-        """(Last day before the claim lapses, what it runs from: "service" or
-        the kind of the event that restarted it) for a debtor of `category`
-        whose service was completed on `start` (DOMAIN.md §4.3, T13-T15).
-
-        `events` are (day, kind) acknowledgements of the debt (a payment, a
-        signed schedule, a written acknowledgement): each restarts a full
-        period from its day (from the 1 January after it for a public
-        buyer). An acknowledgement after the claim lapsed revives nothing.
-        """
-        if not start:
-            return None, None
-        deadline, origin = self._add_limitation_period(category, start), "service"
-        for day, kind in sorted(event for event in events if event[0]):
-            if day > deadline:
-                break
-            restarted = self._add_limitation_period(category, day)
-            if restarted > deadline:
-                deadline, origin = restarted, kind
-        return deadline, origin
-
-    @api.model
-    def _add_limitation_period(self, category, day):
-        """Last day of a limitation period starting on `day`."""
-        if category == "b2g":
-            # four years counted from the 1 January after the year of `day`
-            return day.replace(
-                year=day.year + LIMITATION_YEARS["b2g"], month=12, day=31
-            )
-        return day + relativedelta(years=LIMITATION_YEARS.get(category, 5))
-
-    @api.model
-    def _is_limitation_near(self, limitation_date, policy, date):
-        """Whether a claim lapsing after `limitation_date` lapses within the
-        alert window of `policy` (plain values or a record) as of `date`."""
-        return bool(limitation_date) and limitation_date <= date + timedelta(
-            days=policy.limitation_alert_days
-        )
-
-    @api.model
-    def _get_limitation_step(self, level_id, limitation_date, policy, levels, date):
-        """(lapsing, level) for an invoice at `level_id` whose claim lapses
-        after `limitation_date`: when it lapses within the alert window, no
-        friendly reminder any more, the formal notice (the first of the
-        policy) if the invoice has not reached it, else nothing: the
-        hand-over is proposed in the work queue (`next_action`). (False,
-        None) when the claim is not close to lapsing."""
-        if not self._is_limitation_near(limitation_date, policy, date):
-            return False, None
-        notice = levels.get(policy.formal_notice_id)
-        if not notice or not notice.is_formal_notice:
-            return True, None
-        current = levels.get(level_id) if level_id else None
-        if current and current.delay >= notice.delay:
-            return True, None
-        return True, notice
-
-    @api.model
-    def _read_limitation_alerts(self, company, partners, date):
-        """{customer id: open invoices of `company` whose claim lapses within
-        the alert window of the customer's policy (the default window without
-        a policy) as of `date`}, for the customers `partners`."""
-        moves = self.env["account.move"].search_fetch(
-            self._get_open_invoice_domain(company)
-            + [
-                ("commercial_partner_id", "in", partners.ids),
-                ("dunning_limitation_date", "!=", False),
-            ],
-            ["commercial_partner_id", "dunning_limitation_date"],
-            order="dunning_limitation_date, id",
-        )
-        alerts = defaultdict(lambda: self.env["account.move"])
-        windows = {}
-        for move in moves:
-            customer = move.commercial_partner_id
-            if customer not in windows:
-                policy = customer._get_dunning_policy(company)
-                windows[customer] = (
-                    policy.limitation_alert_days if policy else LIMITATION_ALERT_DAYS
-                )
-            if move.dunning_limitation_date <= date + timedelta(days=windows[customer]):
-                alerts[customer.id] |= move
-        return dict(alerts)
 
     # ------------------------------------------------------------
     # WHO IS LEFT ALONE

@@ -168,39 +168,25 @@ class AccountMove(models.Model):
     # FIELDS: limitation
     # ------------------------------------------------------------
 
-    # The completion or delivery date the limitation runs from is Odoo's
-    # `delivery_date` (shown on French invoices); the earlier of it and the
-    # invoice date counts (DOMAIN.md §4.3).
+    # The limitation runs from Odoo's `delivery_date` (completion or delivery,
+    # shown on French invoices) or the invoice date, the earlier.
     dunning_acknowledgement_date = fields.Date(
         string="Debt acknowledged on",
         copy=False,
         tracking=True,
-        help="Date of a written acknowledgement of this debt by the customer "
-        "(signed letter or email saying it owes the invoice): the limitation "
-        "period restarts in full from it. Payments and signed payment "
+        help="Date of a written acknowledgement of this debt by the customer: the "
+        "limitation period restarts from it. Payments and signed payment "
         "schedules count by themselves; a promise of payment does not.",
-    )
-    dunning_schedule_ids = fields.Many2many(
-        "account.dunning.schedule",
-        "account_dunning_schedule_move_rel",
-        "move_id",
-        "schedule_id",
-        string="Payment schedules",
-        copy=False,
-        readonly=True,
     )
     dunning_limitation_date = fields.Date(
         string="Claim lapses after",
         compute="_compute_dunning_limitation_date",
         store=True,
         index="btree_not_null",
-        copy=False,
         help="Last day to act before the claim lapses: 2 years from the service "
-        "for a private person, 5 years for a professional, 4 years from the "
-        "1 January after the service for a public buyer; a payment, a signed "
-        "payment schedule or a written acknowledgement restarts the period. "
-        "Reminders and formal notices do not stop it: before this day, hand "
-        "the debt over.",
+        "for a private person, 5 for a professional, 4 from the 1 January after "
+        "it for a public buyer, restarted by a payment, a signed schedule or a "
+        "written acknowledgement. Reminders and formal notices do not stop it.",
     )
     dunning_limitation_origin = fields.Selection(
         [
@@ -212,7 +198,6 @@ class AccountMove(models.Model):
         string="Limitation runs from",
         compute="_compute_dunning_limitation_date",
         store=True,
-        copy=False,
     )
 
     # ------------------------------------------------------------
@@ -316,6 +301,7 @@ class AccountMove(models.Model):
         """The next level under the customer's policy and when it falls due:
         the engine's rule (`account.dunning.rule`), as of the company's day."""
         Rule = self.env["account.dunning.rule"]
+        Limitation = self.env["account.dunning.limitation"]
         Level = self.env["account.dunning.level"]
         self.dunning_next_date = False
         self.dunning_next_level_id = Level
@@ -341,26 +327,25 @@ class AccountMove(models.Model):
                 if not policy:
                     continue
                 schedule_state = move.dunning_schedule_id.state
-                level = Rule._get_next_level(
-                    move.dunning_level_id.id,
-                    move.invoice_date_due,
-                    schedule_state,
-                    policy,
-                    levels,
-                    today,
-                    limitation_date=move.dunning_limitation_date,
+                level_id = move.dunning_level_id.id
+                lapsing, level = Limitation._get_step(
+                    level_id, move.dunning_limitation_date, policy, levels, today
                 )
-                if level:
-                    move.dunning_next_level_id = Level.browse(level.id)
-                    move.dunning_next_date = Rule._get_level_date(
-                        level,
+                if not lapsing:
+                    level = Rule._get_next_level(
+                        level_id,
                         move.invoice_date_due,
                         schedule_state,
+                        policy,
+                        levels,
                         today,
-                        lapsing=Rule._is_limitation_near(
-                            move.dunning_limitation_date, policy, today
-                        ),
                     )
+                if level:
+                    date = Rule._get_level_date(
+                        level, move.invoice_date_due, schedule_state, today
+                    )
+                    move.dunning_next_level_id = Level.browse(level.id)
+                    move.dunning_next_date = today if lapsing else date
 
     @api.depends(
         "state",
@@ -387,32 +372,17 @@ class AccountMove(models.Model):
         "delivery_date",
         "commercial_partner_id.dunning_debtor_category",
         "dunning_acknowledgement_date",
-        "dunning_schedule_ids.state",
-        "dunning_schedule_ids.agreement_date",
+        "dunning_schedule_id.state",
+        "dunning_schedule_id.agreement_date",
         "line_ids.matched_credit_ids",
         "matched_payment_ids.state",
     )
     def _compute_dunning_limitation_date(self):
-        """When the claim lapses: the rule (`account.dunning.rule.
-        _get_limitation_date`) from the earlier of the delivery and invoice
-        dates, restarted by the customer's acknowledgements of the debt."""
-        Rule = self.env["account.dunning.rule"]
+        limits = self.env["account.dunning.limitation"]._get_move_limitations(self)
         for move in self:
-            start = min(
-                (day for day in (move.delivery_date, move.invoice_date) if day),
-                default=None,
-            )
-            if move.move_type != "out_invoice" or not start:
-                move.dunning_limitation_date = False
-                move.dunning_limitation_origin = False
-                continue
-            deadline, origin = Rule._get_limitation_date(
-                move.commercial_partner_id.dunning_debtor_category or "b2b",
-                start,
-                move._get_dunning_acknowledgements(),
-            )
-            move.dunning_limitation_date = deadline
-            move.dunning_limitation_origin = origin
+            move.dunning_limitation_date, move.dunning_limitation_origin = limits[
+                move.id
+            ]
 
     # ------------------------------------------------------------
     # CRUD METHODS
@@ -688,35 +658,6 @@ class AccountMove(models.Model):
             "dunning_schedule_id",
             "dunning_limitation_date",
         ]
-
-    def _get_dunning_acknowledgements(self):
-        """[(day, kind)] of the customer's acknowledgements of this debt, each
-        restarting the limitation period (C. civ. 2240): its payments (a
-        payment or bank transaction matched with the invoice, or a payment
-        without journal entry once paid; credit notes do not count), the
-        payment schedules it signed (activated: the signed copy is attached)
-        and the written acknowledgement recorded on the invoice."""
-        self.ensure_one()
-        events = [
-            (partial.credit_move_id.date, "payment")
-            for partial in self.line_ids.matched_credit_ids
-            if partial.credit_move_id.move_id.origin_payment_id
-            or partial.credit_move_id.move_id.statement_line_id
-        ]
-        events += [
-            (payment.date, "payment")
-            for payment in self.matched_payment_ids
-            if not payment.move_id and payment.state == "paid"
-        ]
-        events += [
-            (schedule.agreement_date, "schedule")
-            for schedule in self.dunning_schedule_ids
-            if schedule.agreement_date
-            and schedule.state in ("active", "done", "defaulted")
-        ]
-        if self.dunning_acknowledgement_date:
-            events.append((self.dunning_acknowledgement_date, "acknowledgement"))
-        return events
 
     def _is_dunning_candidate(self):
         self.ensure_one()

@@ -20,13 +20,15 @@ DEBTOR_CATEGORIES = [
 
 
 class ResPartner(models.Model):
-    """The customer as the credit controller sees it: how it is reminded
-    (policy, contacts and roles, blocks), what it owes and how it pays, what it
-    said (promises, disputes, schedules) and what the law says of it (debtor
-    category, collective proceedings)."""
+    """The customer as the credit controller sees it: how it is reminded, what
+    it owes, how it pays, what it said and what the law says of it."""
 
     _name = "res.partner"
-    _inherit = ["res.partner", "account.dunning.schedule.mixin"]
+    _inherit = [
+        "res.partner",
+        "account.dunning.schedule.mixin",
+        "account.dunning.limitation",
+    ]
 
     # ------------------------------------------------------------
     # FIELDS: how the customer is reminded
@@ -150,25 +152,12 @@ class ResPartner(models.Model):
         help="Late-payment rate agreed with this customer; empty: the rate of the "
         "policy, else the legal default (ECB rate + 10 points).",
     )
-
     dunning_claim_deadline = fields.Date(
         string="Declare the claim before",
         compute="_compute_dunning_claim_deadline",
         help="Last day to declare the claim to the court-appointed representative: "
         "two months after the publication of the opening judgment in the BODACC, "
         "four months for a creditor outside mainland France (C. com. R622-24).",
-    )
-
-    dunning_limitation_date = fields.Date(
-        string="First claim lapses after",
-        compute="_compute_dunning_limitation",
-        help="Earliest day after which a claim on one of the customer's open "
-        "invoices lapses, when it falls within the alert window of the "
-        "customer's policy: send the formal notice or hand the debt over "
-        "before then.",
-    )
-    dunning_limitation_count = fields.Integer(
-        string="Claims lapsing soon", compute="_compute_dunning_limitation"
     )
 
     # ------------------------------------------------------------
@@ -392,25 +381,6 @@ class ResPartner(models.Model):
             published = partner.dunning_proceedings and partner.dunning_proceedings_date
             partner.dunning_claim_deadline = published and published + relativedelta(
                 months=months
-            )
-
-    @api.depends_context("company")
-    def _compute_dunning_limitation(self):
-        """The open invoices whose claim lapses within the policy's alert
-        window: the rule's (`account.dunning.rule._read_limitation_alerts`),
-        as the night and the work queue read it."""
-        company = self.env.company
-        Rule = self.env["account.dunning.rule"]
-        alerts = Rule._read_limitation_alerts(
-            company,
-            self.commercial_partner_id.filtered("id"),
-            Rule._get_company_today(company),
-        )
-        for partner in self:
-            moves = alerts.get(partner.commercial_partner_id.id)
-            partner.dunning_limitation_count = len(moves) if moves else 0
-            partner.dunning_limitation_date = (
-                min(moves.mapped("dunning_limitation_date")) if moves else False
             )
 
     @api.depends("dunning_schedule_ids")

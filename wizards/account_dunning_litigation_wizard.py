@@ -147,10 +147,9 @@ class AccountDunningLitigationWizard(models.TransientModel):
         for wizard in self:
             wizard.claim_amount = wizard._get_claim_amount()
             wizard.small_claims_limit = wizard._get_small_claims_limit()
+            currency = (wizard.company_id or self.env.company).currency_id
             wizard.small_claims_eligible = bool(wizard.move_ids) and (
-                wizard.currency_id.compare_amounts(
-                    wizard.claim_amount, wizard.small_claims_limit
-                )
+                currency.compare_amounts(wizard.claim_amount, wizard.small_claims_limit)
                 <= 0
             )
 
@@ -298,7 +297,7 @@ class AccountDunningLitigationWizard(models.TransientModel):
         moves = self.move_ids._origin
         if not moves:
             return 0.0
-        company = self.company_id
+        company = self.company_id or self.env.company
         penalties = moves._get_dunning_penalties(self.date)
         interest = sum(
             move.currency_id._convert(
