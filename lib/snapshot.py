@@ -16,13 +16,15 @@ from odoo.tools import SQL
 
 from ..models.account_dunning_action import VALIDATED_STATES
 from ..models.account_dunning_einvoice_status import EINVOICE_PAUSED, EINVOICE_REFUSED
+from ..models.account_dunning_policy import LIMITATION_ALERT_DAYS
 
 Invoice = namedtuple(
     "Invoice",
     "id name partner_id commercial_partner_id currency_id invoice_date_due "
     "amount_total amount_residual amount_residual_signed level_id "
     "dunning_excluded is_disputed dunning_promise_date schedule_state "
-    "dunning_declared_paid_date dunning_einvoice_status dunning_einvoice_status_day",
+    "dunning_declared_paid_date dunning_einvoice_status dunning_einvoice_status_day "
+    "dunning_limitation_date",
 )
 # A customer, one of its contacts or an invoice address: what reaching it needs
 # (`message_bounce`: Odoo's count of the emails its address sent back).
@@ -42,7 +44,9 @@ Level = namedtuple(
     "id policy_id sequence delay is_formal_notice auto_execute channels role_ids",
 )
 Policy = namedtuple(
-    "Policy", "id min_amount min_interval_days grace_days levels formal_notice_id"
+    "Policy",
+    "id min_amount min_interval_days grace_days levels formal_notice_id "
+    "limitation_alert_days",
 )
 # An open credit of a customer (credit note, payment not yet matched): what is
 # left of it, in its currency and in the company currency, as positive amounts.
@@ -129,6 +133,7 @@ class DunningSnapshot:
                    m.dunning_einvoice_status,
                    (m.dunning_einvoice_status_date AT TIME ZONE 'UTC'
                         AT TIME ZONE %(tz)s)::date,
+                   m.dunning_limitation_date,
                    LEAST(m.amount_residual, m.amount_total
                          - COALESCE(m.dunning_einvoice_paid_amount, 0))
               FROM account_move m
@@ -152,12 +157,12 @@ class DunningSnapshot:
         )
         invoices = []
         for row in self.env.cr.fetchall():
-            total, residual, signed, rest = (float(row[i]) for i in (6, 7, 8, 17))
+            total, residual, signed, rest = (float(row[i]) for i in (6, 7, 8, 18))
             if rest < residual:
                 # the rest in the company currency, at the invoice's own rate
                 signed = signed * max(rest, 0.0) / residual
                 residual = max(rest, 0.0)
-            invoices.append(Invoice(*row[:6], total, residual, signed, *row[9:17]))
+            invoices.append(Invoice(*row[:6], total, residual, signed, *row[9:18]))
         return invoices
 
     def _read_customers(self, partner_ids):
@@ -386,7 +391,8 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
     an open payment schedule, refused or on hold on the e-invoicing
     platform). A later level due means the next one is too:
     the next level is the level of the smallest delay above the current one.
-    A defaulted schedule makes the formal notice due at once."""
+    A defaulted schedule makes the formal notice due at once, and so does a
+    claim lapsing within the policy's alert window (`limitation_near_sql`)."""
     due = SQL.identifier(move_alias, "invoice_date_due")
     return SQL(
         """(%(due)s < %(date)s
@@ -405,7 +411,8 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
                 OR EXISTS (SELECT 1 FROM account_dunning_schedule ns
                             WHERE ns.id = %(schedule)s
                               AND ns.state = 'defaulted'
-                              AND NOT COALESCE(%(notice)s, FALSE))))""",
+                              AND NOT COALESCE(%(notice)s, FALSE))
+                OR (%(lapsing)s AND %(notice_ahead)s)))""",
         due=due,
         date=date,
         excluded=SQL.identifier(move_alias, "dunning_excluded"),
@@ -417,6 +424,40 @@ def next_level_due_sql(move_alias, level_alias, policy, date):
         policy=policy,
         current=SQL.identifier(level_alias, "delay"),
         notice=SQL.identifier(level_alias, "is_formal_notice"),
+        lapsing=limitation_near_sql(move_alias, policy, date),
+        notice_ahead=notice_ahead_sql(level_alias, policy),
+    )
+
+
+def limitation_near_sql(move_alias, policy, date):
+    """The SQL twin of `account.dunning.limitation._is_near`: whether
+    the claim of the invoice of the query's `move_alias` lapses within the
+    alert window of `policy` (an SQL expression) as of `date`."""
+    limit = SQL.identifier(move_alias, "dunning_limitation_date")
+    return SQL(
+        """(%(limit)s IS NOT NULL
+            AND %(limit)s <= %(date)s + COALESCE(
+                (SELECT lp.limitation_alert_days FROM account_dunning_policy lp
+                  WHERE lp.id = %(policy)s), %(default)s))""",
+        limit=limit,
+        date=date,
+        policy=policy,
+        default=LIMITATION_ALERT_DAYS,
+    )
+
+
+def notice_ahead_sql(level_alias, policy):
+    """The SQL twin of the second half of
+    `account.dunning.limitation._get_step`: whether the first formal
+    notice of `policy` (an SQL expression) is still ahead of an invoice at
+    the level of `level_alias` (NULL before any reminder)."""
+    return SQL(
+        """COALESCE((SELECT fl.delay FROM account_dunning_level fl
+                      WHERE fl.policy_id = %(policy)s AND fl.is_formal_notice
+                   ORDER BY fl.sequence, fl.delay, fl.id LIMIT 1)
+                    > COALESCE(%(current)s, -2147483648), FALSE)""",
+        policy=policy,
+        current=SQL.identifier(level_alias, "delay"),
     )
 
 

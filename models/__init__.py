@@ -16,6 +16,7 @@ from . import account_dunning_late_payment
 from . import account_dunning_registered_provider
 from . import account_dunning_run
 from . import account_dunning_schedule_mixin
+from . import account_dunning_limitation
 from . import account_dunning_schedule
 from . import account_dunning_schedule_line
 from . import account_dunning_promise

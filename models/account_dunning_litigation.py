@@ -12,6 +12,7 @@ from .account_dunning_action import VALIDATED_STATES
 ROUTES = [
     ("agency", "Collection agency"),
     ("bailiff", "Commissaire de justice"),
+    ("small_claims", "Small claims (commissaire de justice)"),
     ("injunction", "Injonction de payer"),
     ("lawyer", "Lawyer"),
 ]

@@ -1,5 +1,12 @@
 from odoo import api, fields, models
 
+# Days before a claim lapses from which the night proposes the formal notice
+# or the hand-over instead of another reminder (DOMAIN.md §4.3).
+LIMITATION_ALERT_DAYS = 180
+# Ceiling of principal and interest for the simplified recovery of small
+# claims by a commissaire de justice (CPCE R125-1, DOMAIN.md §4.2).
+SMALL_CLAIMS_LIMIT = 5000.0
+
 
 class AccountDunningPolicy(models.Model):
     """A dunning scenario: the ordered levels a customer's overdue invoices climb."""
@@ -61,6 +68,24 @@ class AccountDunningPolicy(models.Model):
         "days after it (literal reading of article L441-10). Unticked: the rate of "
         "the first day of the delay applies to the whole delay.",
     )
+    # Legal deadlines
+    limitation_alert_days = fields.Integer(
+        string="Limitation alert (days)",
+        default=LIMITATION_ALERT_DAYS,
+        help="Days before an invoice's claim lapses (2 years for a private "
+        "person, 5 for a professional, 4 for a public buyer) from which the "
+        "customer form and the work queue warn, and the night proposes the "
+        "formal notice, or the hand-over once the notice was sent, instead of "
+        "another reminder.",
+    )
+    small_claims_limit = fields.Monetary(
+        string="Small-claims ceiling",
+        default=SMALL_CLAIMS_LIMIT,
+        help="Highest principal plus interest a commissaire de justice may "
+        "recover through the simplified small-claims procedure (5,000 € since "
+        "2022): the hand-over proposes it up to this amount, the injonction "
+        "de payer above.",
+    )
     # Payment schedules
     schedule_max_months = fields.Integer(
         string="Longest payment schedule (months)",
@@ -90,6 +115,11 @@ class AccountDunningPolicy(models.Model):
             "min_amount_positive",
             "CHECK(min_amount >= 0)",
             "The minimum amount cannot be negative.",
+        ),
+        (
+            "limitation_alert_days_positive",
+            "CHECK(limitation_alert_days >= 0 AND small_claims_limit >= 0)",
+            "The limitation alert and the small-claims ceiling cannot be negative.",
         ),
         (
             "schedule_limits_positive",

@@ -7,6 +7,7 @@ from odoo import fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..lib import snapshot
 from ..lib.snapshot import next_level_due_sql, read_bank_lines
 from .account_dunning_action import ACTIVE_STATES, VALIDATED_STATES
 from .res_partner import RISKS
@@ -108,6 +109,8 @@ class AccountDunningQueue(models.Model):
         help="The deadline of the last formal notice has passed and the customer "
         "still owes: hand the debt over to litigation.",
     )
+    limitation_date = fields.Date(string="Claim lapses after", readonly=True)
+    limitation_alert = fields.Boolean(string="Claim lapsing soon", readonly=True)
     next_action = fields.Selection(
         NEXT_ACTIONS,
         readonly=True,
@@ -125,6 +128,11 @@ class AccountDunningQueue(models.Model):
 
     def init(self):
         Rule = self.env["account.dunning.rule"]
+        # the policy of the invoice's customer in the invoice's company
+        policy = SQL(
+            "COALESCE((cp.dunning_policy_id ->> m.company_id::text)"
+            "::int, t.dunning_policy_id)"
+        )
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
@@ -150,7 +158,10 @@ class AccountDunningQueue(models.Model):
                            (ARRAY_AGG(st.level_id ORDER BY lv.delay DESC
                                 NULLS LAST))[1] AS level_id,
                            -- an invoice due for its next level (the rule's)
-                           BOOL_OR(%(level_due)s) AS level_due
+                           BOOL_OR(%(level_due)s) AS level_due,
+                           MIN(m.dunning_limitation_date) AS limitation_date,
+                           BOOL_OR(%(lapsing)s) AS limitation_alert,
+                           BOOL_OR(%(lapsing)s AND NOT %(ahead)s) AS lapse_hand_over
                       FROM account_move m
                       JOIN today t ON t.company_id = m.company_id
                       JOIN res_partner cp ON cp.id = m.commercial_partner_id
@@ -280,8 +291,10 @@ class AccountDunningQueue(models.Model):
                        -- the SQL twin of `_read_hand_over_keys` (which
                        -- serves `hand_over_due`, and tests at a frozen day)
                        COALESCE(inv.overdue_amount > 0
-                           AND act.notice_deadline < t.day
+                           AND (act.notice_deadline < t.day OR inv.lapse_hand_over)
                            AND NOT %(litigation)s, FALSE) AS notice_passed,
+                       inv.limitation_date,
+                       COALESCE(inv.limitation_alert, FALSE) AS limitation_alert,
                        %(litigation)s AS in_litigation,
                        inv.level_due,
                        EXISTS (SELECT 1 FROM calls c
@@ -313,6 +326,7 @@ class AccountDunningQueue(models.Model):
                        open_amount, overdue_amount, overdue_count,
                        oldest_due_date, days_late, priority, last_date,
                        draft_count, to_send_count, failed_count, to_do, replied,
+                       limitation_date, limitation_alert,
                        -- the first that applies (`NEXT_ACTIONS`)
                        CASE WHEN replied THEN 'replied'
                             WHEN notice_passed THEN 'hand_over'
@@ -332,15 +346,9 @@ class AccountDunningQueue(models.Model):
                 table=SQL.identifier(self._table),
                 open=Rule._get_open_invoice_sql("m"),
                 today=Rule._get_company_today_sql("c"),
-                level_due=next_level_due_sql(
-                    "m",
-                    "lv",
-                    SQL(
-                        "COALESCE((cp.dunning_policy_id ->> m.company_id::text)"
-                        "::int, t.dunning_policy_id)"
-                    ),
-                    SQL("t.day"),
-                ),
+                level_due=next_level_due_sql("m", "lv", policy, SQL("t.day")),
+                lapsing=snapshot.limitation_near_sql("m", policy, SQL("t.day")),
+                ahead=snapshot.notice_ahead_sql("lv", policy),
                 litigation=Rule._get_litigation_sql(
                     "p", SQL("inv.company_id"), SQL("t.day")
                 ),
@@ -436,15 +444,16 @@ class AccountDunningQueue(models.Model):
         passed = {}
         for company_id, partner_id, deadline in self.env.cr.fetchall():
             passed.setdefault(company_id, {})[partner_id] = deadline
+        lapsing = self.env["account.dunning.limitation"]._read_hand_over_keys(partners)
         keys = set()
         Litigation = self.env["account.dunning.litigation"]
-        for company in self.env["res.company"].browse(list(passed)):
+        for company in self.env["res.company"].browse(set(passed) | set(lapsing)):
             today = Rule._get_company_today(company)
             due = [
                 partner_id
-                for partner_id, deadline in passed[company.id].items()
+                for partner_id, deadline in passed.get(company.id, {}).items()
                 if deadline and deadline < today
-            ]
+            ] + list(lapsing.get(company.id, ()))
             litigated = Litigation.search(
                 Rule._get_litigation_domain(company, today)
                 + [("partner_id", "in", due)]

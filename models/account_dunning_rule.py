@@ -167,6 +167,7 @@ class AccountDunningRule(models.AbstractModel):
                 policy.grace_days,
                 [levels[level.id] for level in ordered],
                 notice.id,
+                policy.limitation_alert_days,
             )
         return policies, levels
 
@@ -210,7 +211,13 @@ class AccountDunningRule(models.AbstractModel):
 
     @api.model
     def _get_target_level(self, invoice, policy, levels, date):
-        """The next level of the invoice if it is due on `date`, else None."""
+        """The next level of the invoice if it is due on `date`, else None; at
+        once the formal notice, or nothing, when its claim lapses soon."""
+        lapsing, notice = self.env["account.dunning.limitation"]._get_step(
+            invoice.level_id, invoice.dunning_limitation_date, policy, levels, date
+        )
+        if lapsing:
+            return notice
         level = self._get_next_level(
             invoice.level_id,
             invoice.invoice_date_due,

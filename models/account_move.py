@@ -195,6 +195,40 @@ class AccountMove(models.Model):
         store=True,
         help="Reminders claim what is left of the invoice beyond it.",
     )
+    # FIELDS: limitation
+    # ------------------------------------------------------------
+
+    # The limitation runs from Odoo's `delivery_date` (completion or delivery,
+    # shown on French invoices) or the invoice date, the earlier.
+    dunning_acknowledgement_date = fields.Date(
+        string="Debt acknowledged on",
+        copy=False,
+        tracking=True,
+        help="Date of a written acknowledgement of this debt by the customer: the "
+        "limitation period restarts from it. Payments and signed payment "
+        "schedules count by themselves; a promise of payment does not.",
+    )
+    dunning_limitation_date = fields.Date(
+        string="Claim lapses after",
+        compute="_compute_dunning_limitation_date",
+        store=True,
+        index="btree_not_null",
+        help="Last day to act before the claim lapses: 2 years from the service "
+        "for a private person, 5 for a professional, 4 from the 1 January after "
+        "it for a public buyer, restarted by a payment, a signed schedule or a "
+        "written acknowledgement. Reminders and formal notices do not stop it.",
+    )
+    dunning_limitation_origin = fields.Selection(
+        [
+            ("service", "Service or invoice"),
+            ("payment", "Payment"),
+            ("schedule", "Signed payment schedule"),
+            ("acknowledgement", "Written acknowledgement"),
+        ],
+        string="Limitation runs from",
+        compute="_compute_dunning_limitation_date",
+        store=True,
+    )
 
     # ------------------------------------------------------------
     # COMPUTE METHODS
@@ -316,11 +350,13 @@ class AccountMove(models.Model):
         "amount_residual",
         "commercial_partner_id",
         "dunning_schedule_id.state",
+        "dunning_limitation_date",
     )
     def _compute_dunning_next(self):
         """The next level under the customer's policy and when it falls due:
         the engine's rule (`account.dunning.rule`), as of the company's day."""
         Rule = self.env["account.dunning.rule"]
+        Limitation = self.env["account.dunning.limitation"]
         Level = self.env["account.dunning.level"]
         self.dunning_next_date = False
         self.dunning_next_level_id = Level
@@ -346,19 +382,25 @@ class AccountMove(models.Model):
                 if not policy:
                     continue
                 schedule_state = move.dunning_schedule_id.state
-                level = Rule._get_next_level(
-                    move.dunning_level_id.id,
-                    move.invoice_date_due,
-                    schedule_state,
-                    policy,
-                    levels,
-                    today,
+                level_id = move.dunning_level_id.id
+                lapsing, level = Limitation._get_step(
+                    level_id, move.dunning_limitation_date, policy, levels, today
                 )
+                if not lapsing:
+                    level = Rule._get_next_level(
+                        level_id,
+                        move.invoice_date_due,
+                        schedule_state,
+                        policy,
+                        levels,
+                        today,
+                    )
                 if level:
-                    move.dunning_next_level_id = Level.browse(level.id)
-                    move.dunning_next_date = Rule._get_level_date(
+                    date = Rule._get_level_date(
                         level, move.invoice_date_due, schedule_state, today
                     )
+                    move.dunning_next_level_id = Level.browse(level.id)
+                    move.dunning_next_date = today if lapsing else date
 
     @api.depends(
         "state",
@@ -378,6 +420,24 @@ class AccountMove(models.Model):
             values = penalties.get(move._origin.id, {})
             move.dunning_interest_amount = values.get("interest", 0.0)
             move.dunning_fixed_fee = values.get("fixed_fee", 0.0)
+
+    @api.depends(
+        "move_type",
+        "invoice_date",
+        "delivery_date",
+        "commercial_partner_id.dunning_debtor_category",
+        "dunning_acknowledgement_date",
+        "dunning_schedule_id.state",
+        "dunning_schedule_id.agreement_date",
+        "line_ids.matched_credit_ids",
+        "matched_payment_ids.state",
+    )
+    def _compute_dunning_limitation_date(self):
+        limits = self.env["account.dunning.limitation"]._get_move_limitations(self)
+        for move in self:
+            move.dunning_limitation_date, move.dunning_limitation_origin = limits[
+                move.id
+            ]
 
     # ------------------------------------------------------------
     # ONCHANGE METHODS
@@ -660,6 +720,7 @@ class AccountMove(models.Model):
             "dunning_promise_date",
             "dunning_declared_paid_date",
             "dunning_schedule_id",
+            "dunning_limitation_date",
         ]
 
     def _is_dunning_candidate(self):

@@ -20,13 +20,15 @@ DEBTOR_CATEGORIES = [
 
 
 class ResPartner(models.Model):
-    """The customer as the credit controller sees it: how it is reminded
-    (policy, contacts and roles, blocks), what it owes and how it pays, what it
-    said (promises, disputes, schedules) and what the law says of it (debtor
-    category, collective proceedings)."""
+    """The customer as the credit controller sees it: how it is reminded, what
+    it owes, how it pays, what it said and what the law says of it."""
 
     _name = "res.partner"
-    _inherit = ["res.partner", "account.dunning.schedule.mixin"]
+    _inherit = [
+        "res.partner",
+        "account.dunning.schedule.mixin",
+        "account.dunning.limitation",
+    ]
 
     # ------------------------------------------------------------
     # FIELDS: how the customer is reminded

@@ -22,6 +22,8 @@ INDEMNITY_BASIS = {
 ROUTE_LABELS = {
     "agency": "Société de recouvrement amiable",
     "bailiff": "Commissaire de justice",
+    "small_claims": "Procédure simplifiée de recouvrement des petites créances "
+    "(commissaire de justice)",
     "injunction": "Injonction de payer",
     "lawyer": "Avocat",
 }

@@ -57,3 +57,5 @@ from . import test_legal_einvoice_status
 from . import test_bounce_fallback
 from . import test_customer_replies
 from . import test_call_reasons
+from . import test_legal_limitation
+from . import test_legal_small_claims

@@ -2,8 +2,10 @@
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount
 
 from ..models.account_dunning_litigation import ROUTES
+from ..models.account_dunning_policy import SMALL_CLAIMS_LIMIT
 
 
 class AccountDunningLitigationWizard(models.TransientModel):
@@ -29,7 +31,13 @@ class AccountDunningLitigationWizard(models.TransientModel):
     route = fields.Selection(
         ROUTES,
         required=True,
-        default="agency",
+        compute="_compute_route",
+        store=True,
+        readonly=False,
+        help="Proposed for the customer's overdue invoices: the simplified "
+        "small-claims procedure by a commissaire de justice when their principal "
+        "and interest stay within the ceiling of the customer's policy, else "
+        "the injonction de payer.",
     )
     agent_id = fields.Many2one(
         "res.partner",
@@ -63,6 +71,22 @@ class AccountDunningLitigationWizard(models.TransientModel):
     )
     amount_total = fields.Monetary(
         string="Amount handed over", compute="_compute_amount_total"
+    )
+    claim_amount = fields.Monetary(
+        string="Principal and interest",
+        compute="_compute_small_claims",
+        help="What the invoices still owe plus the late-payment interest due on "
+        "the hand-over date; the fixed recovery indemnities are not counted.",
+    )
+    small_claims_limit = fields.Monetary(
+        string="Small-claims ceiling", compute="_compute_small_claims"
+    )
+    small_claims_eligible = fields.Boolean(
+        string="Small claims possible",
+        compute="_compute_small_claims",
+        help="Principal and interest within the ceiling: a commissaire de "
+        "justice can recover the debt through the simplified procedure, without "
+        "a judge (CPCE L125-1, R125-1).",
     )
     note = fields.Html()
     transfer_to_doubtful = fields.Boolean(
@@ -117,6 +141,30 @@ class AccountDunningLitigationWizard(models.TransientModel):
     def _compute_amount_total(self):
         for wizard in self:
             wizard.amount_total = sum(wizard.move_ids.mapped("amount_residual_signed"))
+
+    @api.depends("move_ids", "date", "partner_id", "company_id")
+    def _compute_small_claims(self):
+        for wizard in self:
+            wizard.claim_amount = wizard._get_claim_amount()
+            wizard.small_claims_limit = wizard._get_small_claims_limit()
+            currency = (wizard.company_id or self.env.company).currency_id
+            wizard.small_claims_eligible = bool(wizard.move_ids) and (
+                currency.compare_amounts(wizard.claim_amount, wizard.small_claims_limit)
+                <= 0
+            )
+
+    @api.depends("partner_id", "company_id")
+    def _compute_route(self):
+        """The small-claims procedure when the customer's overdue invoices
+        allow it, else the injonction de payer (DOMAIN.md §4.2, T16). Only a
+        change of customer proposes again: a route chosen by the user stays."""
+        for wizard in self:
+            if not wizard.partner_id:
+                wizard.route = wizard.route or "agency"
+                continue
+            wizard.route = (
+                "small_claims" if wizard.small_claims_eligible else "injunction"
+            )
 
     # ------------------------------------------------------------
     # ACTION METHODS
@@ -221,6 +269,18 @@ class AccountDunningLitigationWizard(models.TransientModel):
                     cases=", ".join(sorted({case.name for case in taken.values()})),
                 )
             )
+        if self.route == "small_claims" and not self.small_claims_eligible:
+            raise UserError(
+                self.env._(
+                    "The simplified small-claims procedure is for debts of at "
+                    "most %(limit)s in principal and interest; these invoices "
+                    "come to %(amount)s: choose the injonction de payer.",
+                    limit=format_amount(
+                        self.env, self.small_claims_limit, self.currency_id
+                    ),
+                    amount=format_amount(self.env, self.claim_amount, self.currency_id),
+                )
+            )
         if self.route == "injunction" and not self.notice_action_id:
             raise UserError(
                 self.env._(
@@ -228,3 +288,36 @@ class AccountDunningLitigationWizard(models.TransientModel):
                     "customer first: send the formal notice, then hand over."
                 )
             )
+
+    def _get_claim_amount(self):
+        """Principal and interest of the invoices on the hand-over date, in the
+        company's currency: their open balance and the late-payment interest
+        the addon computes (`account.move._get_dunning_penalties`)."""
+        self.ensure_one()
+        moves = self.move_ids._origin
+        if not moves:
+            return 0.0
+        company = self.company_id or self.env.company
+        penalties = moves._get_dunning_penalties(self.date)
+        interest = sum(
+            move.currency_id._convert(
+                penalties[move.id]["interest"],
+                company.currency_id,
+                company,
+                self.date or fields.Date.context_today(self),
+            )
+            for move in moves
+        )
+        return company.currency_id.round(
+            sum(moves.mapped("amount_residual_signed")) + interest
+        )
+
+    def _get_small_claims_limit(self):
+        """The ceiling of the customer's policy (the legal one without)."""
+        self.ensure_one()
+        policy = (
+            self.partner_id._get_dunning_policy(self.company_id)
+            if self.partner_id
+            else False
+        )
+        return policy.small_claims_limit if policy else SMALL_CLAIMS_LIMIT
