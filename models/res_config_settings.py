@@ -19,3 +19,6 @@ class ResConfigSettings(models.TransientModel):
     dunning_terms_filename = fields.Char(
         related="company_id.dunning_terms_filename", readonly=False
     )
+    dunning_start_mode = fields.Selection(
+        related="company_id.dunning_start_mode", readonly=False
+    )
