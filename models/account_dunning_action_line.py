@@ -258,7 +258,10 @@ class AccountDunningActionLine(models.Model):
             raise DunningReminderTaken(
                 Line._get_taken_message([vals for _notice, vals in joins])
             ) from None
-        notices.credit_ids.unlink()
+        # sudo: the credits a notice awaiting approval deducts are replaced
+        # by the night's as a whole, which a credit controller (who may add
+        # credits, not delete them) does through the Remind dialog too
+        notices.credit_ids.sudo().unlink()
         self.env["account.dunning.action.credit"].create(
             [
                 {

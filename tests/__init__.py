@@ -52,3 +52,6 @@ from . import test_ui_dashboard_tour
 from . import test_ui_litigation_tour
 from . import test_dunning_wizard_message
 from . import test_work_queue_next_action
+from . import test_backlog_catch_up
+from . import test_run_preview
+from . import test_formal_notice_merge

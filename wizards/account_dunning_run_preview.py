@@ -35,7 +35,7 @@ class AccountDunningRunPreview(models.TransientModel):
         "next day.",
     )
     line_ids = fields.One2many(
-        "account.dunning.run.preview.line", "preview_id", string="Reminders"
+        "account.dunning.run.preview.line", "preview_id", string="Tonight's reminders"
     )
     customer_count = fields.Integer(string="Customers", compute="_compute_counts")
     reminder_count = fields.Integer(string="Reminders", compute="_compute_counts")

@@ -23,7 +23,7 @@ class AccountDunningRunPreviewLine(models.TransientModel):
         string="Invoices",
         readonly=True,
     )
-    level_id = fields.Many2one("account.dunning.level", string="Level", readonly=True)
+    level_id = fields.Many2one("account.dunning.level", readonly=True)
     channel = fields.Selection(CHANNELS, readonly=True)
     amount_due = fields.Monetary(string="Amount claimed", readonly=True)
     outcome = fields.Selection(
