@@ -29,6 +29,7 @@
         "views/account_dunning_level_views.xml",
         "views/account_dunning_role_views.xml",
         "views/account_dunning_action_views.xml",
+        "wizards/account_dunning_run_preview_views.xml",
         "views/account_dunning_run_views.xml",
         "views/account_dunning_queue_views.xml",
         "views/account_move_views.xml",

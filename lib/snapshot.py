@@ -43,10 +43,12 @@ Level = namedtuple(
     "Level",
     "id policy_id sequence delay is_formal_notice auto_execute channels role_ids",
 )
+# `start_mode`: the company's `dunning_start_mode` (how an invoice never
+# reminded starts: "step" or "catch_up").
 Policy = namedtuple(
     "Policy",
     "id min_amount min_interval_days grace_days levels formal_notice_id "
-    "limitation_alert_days",
+    "limitation_alert_days start_mode",
 )
 # An open credit of a customer (credit note, payment not yet matched): what is
 # left of it, in its currency and in the company currency, as positive amounts.

@@ -1,8 +1,17 @@
-from odoo import api, fields, models
-from odoo.tools import SQL
+import psycopg2
 
-from ..lib.sql import array_literal
-from .account_dunning_action import ACTIVE_STATES, CHANNELS, LINE_ONCE_INDEX, STATES
+from odoo import api, fields, models
+from odoo.tools import SQL, mute_logger
+
+from ..lib.sql import CREDIT_BULK_COLUMNS, LINE_BULK_COLUMNS, array_literal
+from .account_dunning_action import (
+    ACTIVE_STATES,
+    CHANNELS,
+    DUNNING_STATE_FIELDS,
+    LINE_ONCE_INDEX,
+    STATES,
+    DunningReminderTaken,
+)
 
 
 class AccountDunningActionLine(models.Model):
@@ -163,6 +172,132 @@ class AccountDunningActionLine(models.Model):
             line = Line.browse(line_id)
             coverage[line.action_id][line] = actions.browse(action_id)
         return coverage
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS: one formal notice awaiting approval
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_pending_notices(self, vals_list):
+        """{index in `vals_list`: the formal notice awaiting approval (to
+        confirm) of the same company, customer and channel}, for the formal
+        notices to confirm of `vals_list` (`_prepare_reminders`): one notice
+        per customer waits for approval, and a second invoice reaching the
+        notice joins it (`_join_pending_notices`) instead of a second draft.
+        Reads only (the preview of tonight's run asks too)."""
+        level_ids = {vals["level_id"] for vals in vals_list}
+        notice_ids = set(
+            self.env["account.dunning.level"]
+            .browse(level_ids)
+            .filtered("is_formal_notice")
+            .ids
+        )
+        notices = {
+            index: vals
+            for index, vals in enumerate(vals_list)
+            if vals["level_id"] in notice_ids and vals.get("state", "draft") == "draft"
+        }
+        if not notices:
+            return {}
+        pending = self.env["account.dunning.action"].search(
+            [
+                ("company_id", "in", list({v["company_id"] for v in notices.values()})),
+                ("partner_id", "in", list({v["partner_id"] for v in notices.values()})),
+                ("state", "=", "draft"),
+                ("level_id.is_formal_notice", "=", True),
+            ],
+            order="id",
+        )
+        # the latest one, should an older version have left two
+        by_key = {
+            (action.company_id.id, action.partner_id.id, action.channel): action
+            for action in pending
+        }
+        return {
+            index: by_key[key]
+            for index, vals in notices.items()
+            if (key := (vals["company_id"], vals["partner_id"], vals["channel"]))
+            in by_key
+        }
+
+    @api.model
+    def _join_pending_notices(self, joins):
+        """Add the invoices of new formal notices to the notice of the same
+        customer awaiting approval; `joins` lists (pending notice, the new
+        notice's vals from `_prepare_reminders`). An invoice the notice lists
+        already (at a lower level) moves up to its new level. The notice then
+        deducts the customer's credits of the new night and claims the net of
+        every invoice it lists (`_get_claim`), as a notice created that night
+        would. Returns the notices joined."""
+        notices = self.env["account.dunning.action"].browse(
+            [notice.id for notice, _vals in joins]
+        )
+        if not notices:
+            return notices
+        Line = self
+        listed = {
+            (line.action_id.id, line.move_id.id): line for line in notices.line_ids
+        }
+        names = [name for name, _type in LINE_BULK_COLUMNS]
+        new_lines = []
+        for notice, vals in joins:
+            for line_vals in vals["line_ids"]:
+                values = {name: line_vals.get(name) for name in names}
+                line = listed.get((notice.id, line_vals["move_id"]))
+                if line:
+                    # rare: an invoice listed at a lower level reaches the notice
+                    line.write(values)
+                else:
+                    new_lines.append(dict(values, action_id=notice.id))
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                Line.create(new_lines)
+        except psycopg2.errors.UniqueViolation as error:
+            if error.diag.constraint_name != LINE_ONCE_INDEX:
+                raise
+            raise DunningReminderTaken(
+                Line._get_taken_message([vals for _notice, vals in joins])
+            ) from None
+        # sudo: the credits a notice awaiting approval deducts are replaced
+        # by the night's as a whole, which a credit controller (who may add
+        # credits, not delete them) does through the Remind dialog too
+        notices.credit_ids.sudo().unlink()
+        self.env["account.dunning.action.credit"].create(
+            [
+                {
+                    "action_id": notice.id,
+                    **{
+                        name: getattr(credit, name)
+                        for name, _type in CREDIT_BULK_COLUMNS
+                    },
+                }
+                for notice, vals in joins
+                for credit in vals.get("credits") or ()
+            ]
+        )
+        notices.invalidate_recordset(["line_ids", "credit_ids", "move_ids"])
+        Claim = self.env["account.dunning.claim"]
+        for notice, vals in joins:
+            _claims, amount_due = Claim._get_claim(
+                [
+                    (
+                        move.currency_id.id,
+                        move.amount_residual,
+                        move.amount_residual_signed,
+                    )
+                    for move in notice.line_ids.move_id
+                ],
+                [
+                    (credit.currency_id, credit.amount, credit.amount_company)
+                    for credit in vals.get("credits") or ()
+                ],
+                notice.company_id.currency_id,
+            )
+            notice.amount_due = amount_due
+        self.env["account.move"].invalidate_model(
+            ["dunning_action_line_ids", *DUNNING_STATE_FIELDS]
+        )
+        return notices
 
     def init(self):
         res = super().init()

@@ -146,3 +146,36 @@ class AccountDunningPolicy(models.Model):
         return self.level_ids.sorted(
             lambda level: (level.sequence, level.delay, level.id)
         )
+
+    @api.model
+    def _get_catch_up_level(self, policy, days):
+        """Where `policy` (a `lib.snapshot.Policy`) starts an invoice `days`
+        late and never reminded when its company catches up with a backlog
+        (`dunning_start_mode`; `account.dunning.rule._get_next_level` asks):
+        the highest level its age reaches, never the formal notice. An
+        invoice never reminded has had no written reminder (email or letter),
+        and a notice must follow one: when no level from there up to the
+        notice writes, it starts at the last written level its age reaches
+        instead, and climbs from there one step at a time. None when no level
+        after the due date is reached yet."""
+        reached = [
+            level
+            for level in policy.levels
+            if 0 <= level.delay <= days and not level.is_formal_notice
+        ]
+        if not reached:
+            return None
+        start = reached[-1]
+        notice = next((lv for lv in policy.levels if lv.is_formal_notice), None)
+        written = [lv for lv in reached if {"email", "letter"} & set(lv.channels)]
+        if (
+            notice
+            and written
+            and not any(
+                {"email", "letter"} & set(lv.channels)
+                for lv in policy.levels
+                if start.delay <= lv.delay < notice.delay
+            )
+        ):
+            start = written[-1]
+        return start

@@ -168,6 +168,7 @@ class AccountDunningRule(models.AbstractModel):
                 [levels[level.id] for level in ordered],
                 notice.id,
                 policy.limitation_alert_days,
+                company.dunning_start_mode or "step",
             )
         return policies, levels
 
@@ -193,6 +194,11 @@ class AccountDunningRule(models.AbstractModel):
                     return None
             return levels[notice]
         days = (date - date_due).days
+        if not current and policy.start_mode == "catch_up":
+            # a backlog caught up: an invoice never reminded starts higher
+            Policy = self.env["account.dunning.policy"]
+            if level := Policy._get_catch_up_level(policy, days):
+                return level
         for level in policy.levels:
             if current and level.delay <= current.delay:
                 continue

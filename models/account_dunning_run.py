@@ -531,7 +531,6 @@ class AccountDunningRun(models.Model):
             snapshot = self._read_snapshot(partner_ids)
             Rule = self.env["account.dunning.rule"]
             evaluation = Rule._apply(snapshot)
-            Action = self.env["account.dunning.action"]
             vals_list = Rule._prepare_reminders(self, evaluation["proposals"], snapshot)
             # automatic levels are validated as they are created, each reminder
             # and line written once in its final state
@@ -543,7 +542,7 @@ class AccountDunningRun(models.Model):
                 ],
                 snapshot,
             )
-            actions = Action._create_bulk(vals_list)
+            vals_list, actions, _joined = self._create_reminders(vals_list)
             self.env["account.dunning.send"]._log_in_chatter(
                 actions.browse(
                     [
@@ -684,6 +683,22 @@ class AccountDunningRun(models.Model):
             [proposal["partner_id"] for proposal in plain],
             [move_id for proposal in plain for move_id in proposal["targets"]],
         )
-        return self.env["account.dunning.action"]._create_bulk(
+        _vals_list, actions, joined = self._create_reminders(
             self.env["account.dunning.rule"]._prepare_reminders(self, plain, snapshot)
         )
+        return actions | joined
+
+    def _create_reminders(self, vals_list):
+        """Record the reminders `vals_list` (`_prepare_reminders`) in bulk,
+        but a formal notice for a customer whose notice awaits approval joins
+        that one instead (one notice per customer waits for approval).
+        Returns the vals created, the reminders created (in their order) and
+        the pending notices joined."""
+        Line = self.env["account.dunning.action.line"]
+        pending = Line._get_pending_notices(vals_list)
+        created = [vals for index, vals in enumerate(vals_list) if index not in pending]
+        actions = self.env["account.dunning.action"]._create_bulk(created)
+        joined = Line._join_pending_notices(
+            [(pending[index], vals_list[index]) for index in sorted(pending)]
+        )
+        return created, actions, joined

@@ -80,6 +80,21 @@ class ResCompany(models.Model):
             raise ValidationError(
                 self.env._("The days after a payment transmitted cannot be negative.")
             )
+    dunning_start_mode = fields.Selection(
+        [
+            ("step", "From the first level, one step at a time"),
+            ("catch_up", "Catch up with the invoices' age"),
+        ],
+        string="First reminders of late invoices",
+        default="step",
+        required=True,
+        help="How the nightly job treats an overdue invoice never reminded yet "
+        "(an existing backlog when the addon is installed). One step at a "
+        "time: it starts at the first level and climbs one level a reminder. "
+        "Catch up: it starts at the level its age reaches, but never at the "
+        "formal notice without a written reminder (email or letter) before "
+        "it. Once an invoice has a level, it climbs one step at a time.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -59,3 +59,6 @@ from . import test_customer_replies
 from . import test_call_reasons
 from . import test_legal_limitation
 from . import test_legal_small_claims
+from . import test_backlog_catch_up
+from . import test_run_preview
+from . import test_formal_notice_merge

@@ -12,3 +12,5 @@ from . import account_dunning_doubtful_export
 from . import account_dunning_registered_wizard
 from . import account_dunning_litigation_wizard
 from . import account_dunning_litigation_export
+from . import account_dunning_run_preview
+from . import account_dunning_run_preview_line
