@@ -79,8 +79,12 @@ class TestLegalAcceleration(DunningCommon):
         with (
             freeze_time(date(2026, 6, 4)),
             self.assertRaisesRegex(ValidationError, "not before 06/05/2026"),
+            self.env.cr.savepoint(),
         ):
             schedule.write({"state": "defaulted", "default_date": date(2026, 6, 4)})
+        # the refused write is rolled back: forget what the cache kept of it
+        self.env.invalidate_all()
+        self.assertEqual(schedule.state, "active")
         run = self._run_cron(date(2026, 6, 5))
         self.assertEqual(schedule.state, "defaulted")
         self.assertEqual(schedule.default_date, date(2026, 6, 5))
@@ -109,8 +113,12 @@ class TestLegalAcceleration(DunningCommon):
         for days in (15, 8, 0):
             settings = Form(self.env["res.config.settings"])
             settings.dunning_cure_days = days
-            with self.assertRaisesRegex(ValidationError, "too short"):
+            with (
+                self.assertRaisesRegex(ValidationError, "too short"),
+                self.env.cr.savepoint(),
+            ):
                 settings.save().execute()
+        self.env.invalidate_all()
         self.assertEqual(self.company.dunning_cure_days, 30)
         settings = Form(self.env["res.config.settings"])
         settings.dunning_cure_days = 45
