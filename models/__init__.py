@@ -57,3 +57,4 @@ from . import account_dunning_report_promise
 from . import account_dunning_report_dispute
 from . import account_dunning_report_controller
 from . import account_dunning_report_reason
+from . import account_dunning_consumer_rule

@@ -163,6 +163,7 @@ class AccountDunningAction(models.Model):
         tracking=True,
         help="The reason for not paying, or the excuse, given on this call.",
     )
+    call_date = fields.Datetime(string="Called at", readonly=True, copy=False)
     note = fields.Text()
     personal_message = fields.Text(help="From the Remind dialog, above the invoices.")
     attach_statement = fields.Boolean(string="Join the account statement")
@@ -420,15 +421,14 @@ class AccountDunningAction(models.Model):
     def action_retry(self):
         """Put failed reminders back in the queue once the customer is fixed.
 
-        A failed reminder holds none of its invoices, so the next night may
-        have reminded them at the same level since. Nothing is sent twice: a
-        failed reminder whose invoices all were reminded at its level through
-        its channel since is cancelled, and a notification names the reminder
-        that covers it (what the credit controller came to do is done, and
-        the history keeps both). When only some of its invoices were, nothing
-        changes and a message names the reminders that cover them: the user
-        cancels this one and reminds the others with "Remind" (a reminder is
-        evidence, it is not cut in two).
+        A failed reminder holds none of its invoices, so the next night may have
+        reminded them at the same level since. Nothing is sent twice: a failed reminder
+        whose invoices all were reminded at its level through its channel since is
+        cancelled, and a notification names the reminder that covers it (what the credit
+        controller came to do is done, and the history keeps both). When only some of
+        its invoices were, nothing changes and a message names the reminders that cover
+        them: the user cancels this one and reminds the others with "Remind" (a reminder
+        is evidence, it is not cut in two).
         """
         failed = self.filtered(lambda a: a.state == "failed")
         coverage = self.env["account.dunning.action.line"]._get_coverage(failed)

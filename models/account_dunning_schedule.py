@@ -1,3 +1,7 @@
+"""Payment schedules: over 600 lines because the schedule, the checks of its
+instalments and its nightly follow-up (instalment reminders, notice of default
+and acceleration) are one model, in one file."""
+
 import logging
 from datetime import timedelta
 
@@ -142,6 +146,21 @@ class AccountDunningSchedule(models.Model):
         string="Signed agreement", attachment=True, copy=False
     )
     agreement_filename = fields.Char(copy=False)
+    notice_date = fields.Date(
+        string="Notice of default sent on",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="A private person is first given notice of a missed payment and a "
+        "cure period; the schedule may be accelerated only once it is over.",
+    )
+    acceleration_date = fields.Date(
+        string="Acceleration possible from",
+        readonly=True,
+        copy=False,
+        help="End of the cure period given by the notice of default: if the "
+        "missed payment is still unpaid that day, the whole balance becomes due.",
+    )
     default_date = fields.Date(string="Defaulted on", readonly=True, copy=False)
     default_line_id = fields.Many2one(
         "account.dunning.schedule.line",
@@ -224,6 +243,31 @@ class AccountDunningSchedule(models.Model):
                         "Payment schedule %(name)s:\n%(errors)s",
                         name=schedule.name,
                         errors="\n".join(errors),
+                    )
+                )
+
+    @api.constrains("state", "default_date")
+    def _check_cure_period(self):
+        """A private person's schedule is never accelerated before the cure
+        period after the notice of default is over (DOMAIN.md §5, T18)."""
+        Rule = self.env["account.dunning.consumer.rule"]
+        for schedule in self.filtered(lambda s: s.state == "defaulted"):
+            if not Rule._get_cure_days(schedule.partner_id, schedule.company_id):
+                continue
+            day = schedule.default_date or fields.Date.context_today(schedule)
+            # the date the notice gave, whatever the setting became since
+            allowed = schedule.acceleration_date
+            if not schedule.notice_date or not allowed or day < allowed:
+                raise ValidationError(
+                    self.env._(
+                        "Payment schedule %(name)s of a private person cannot be "
+                        "accelerated before the end of the cure period after the "
+                        "notice of default (%(days)s days: not before %(date)s).",
+                        name=schedule.name,
+                        days=Rule._get_cure_days(
+                            schedule.partner_id, schedule.company_id
+                        ),
+                        date=format_date(self.env, allowed) if allowed else "-",
                     )
                 )
 
@@ -454,7 +498,9 @@ class AccountDunningSchedule(models.Model):
         """Days of notice before acceleration against a private person (no
         acceleration without a prior notice and a reasonable cure period)."""
         self.ensure_one()
-        return 30 if self.partner_id.dunning_debtor_category == "b2c" else 0
+        return self.env["account.dunning.consumer.rule"]._get_cure_days(
+            self.partner_id, self.company_id
+        )
 
     @api.model
     def _cron_update_schedules(self, company, date, in_part=None):
@@ -501,15 +547,61 @@ class AccountDunningSchedule(models.Model):
         )
         newly_paid.write({"paid_notified": True})
         done.write({"state": "done"})
-        # Missed instalments: the whole balance becomes due.
+        # Missed instalments: the whole balance becomes due, for a private
+        # person only once the cure period after a notice is over.
+        Rule = self.env["account.dunning.consumer.rule"]
         defaulted = {}
+        noticed = {}
+        cured = self.browse()
         for schedule in schedules - done:
             grace = timedelta(days=schedule.policy_id.grace_days)
             missed = schedule.line_ids.filtered(
                 lambda line, g=grace: line.state != "paid" and line.date + g < date
             )
-            if missed:
-                defaulted[schedule] = missed.sorted("date")[0]
+            if not missed:
+                cured |= schedule.filtered("notice_date")
+                continue
+            line = missed.sorted("date")[0]
+            if not Rule._get_cure_days(schedule.partner_id, company):
+                defaulted[schedule] = line
+            elif not schedule.notice_date:
+                noticed[schedule] = line
+            elif schedule.acceleration_date <= date:
+                defaulted[schedule] = line
+        cured._cure_notice()
+        for schedule, line in noticed.items():
+            schedule.write(
+                {
+                    "notice_date": date,
+                    "acceleration_date": Rule._get_acceleration_date(
+                        schedule.partner_id, company, date
+                    ),
+                    "default_line_id": line.id,
+                }
+            )
+        noticed_schedules = self.browse([s.id for s in noticed]).with_context(
+            dunning_schedule_date=date
+        )
+        noticed_schedules._send_schedule_mail(
+            "account_dunning.mail_template_dunning_schedule_default",
+            {
+                schedule.id: self.env._(
+                    "Payment schedule %(name)s: the payment of %(date)s is missing. "
+                    "Notice of default sent: unless it is paid, the remaining "
+                    "%(amount)s becomes due on %(acceleration)s and the reminders "
+                    "resume with the formal notice.",
+                    name=schedule.name,
+                    date=format_date(self.env, schedule.default_line_id.date),
+                    amount=format_amount(
+                        self.env, schedule.residual_amount, schedule.currency_id
+                    ),
+                    acceleration=format_date(self.env, schedule.acceleration_date),
+                )
+                for schedule in noticed_schedules
+            },
+        )
+        # the notice was the private person's email: the acceleration is noted
+        after_notice = {s.id for s in defaulted if s.notice_date}
         for schedule, line in defaulted.items():
             schedule.write(
                 {"state": "defaulted", "default_date": date, "default_line_id": line.id}
@@ -517,24 +609,35 @@ class AccountDunningSchedule(models.Model):
         defaulted_schedules = self.browse([s.id for s in defaulted]).with_context(
             dunning_schedule_date=date
         )
-        defaulted_schedules._send_schedule_mail(
-            "account_dunning.mail_template_dunning_schedule_default",
+        messages = {
+            schedule.id: self.env._(
+                "Payment schedule %(name)s not honoured: the payment of "
+                "%(date)s is missing. The remaining %(amount)s is due at once "
+                "and the reminders resume with the formal notice.",
+                name=schedule.name,
+                date=format_date(self.env, schedule.default_line_id.date),
+                amount=format_amount(
+                    self.env, schedule.residual_amount, schedule.currency_id
+                ),
+            )
+            for schedule in defaulted_schedules
+        }
+        accelerated = defaulted_schedules.filtered(lambda s: s.id in after_notice)
+        accelerated._log_on_partners(
             {
                 schedule.id: self.env._(
-                    "Payment schedule %(name)s not honoured: the payment of "
-                    "%(date)s is missing. The remaining %(amount)s is due at once "
-                    "and the reminders resume with the formal notice.",
-                    name=schedule.name,
-                    date=format_date(self.env, schedule.default_line_id.date),
-                    amount=format_amount(
-                        self.env, schedule.residual_amount, schedule.currency_id
-                    ),
+                    "%(message)s (cure period of the notice of %(notice)s over)",
+                    message=messages.pop(schedule.id),
+                    notice=format_date(self.env, schedule.notice_date),
                 )
-                for schedule in defaulted_schedules
-            },
+                for schedule in accelerated
+            }
+        )
+        (defaulted_schedules - accelerated)._send_schedule_mail(
+            "account_dunning.mail_template_dunning_schedule_default", messages
         )
         # Instalments coming up: one reminder a few days before each.
-        running = schedules - done - defaulted_schedules
+        running = schedules - done - defaulted_schedules - noticed_schedules
         upcoming = running.line_ids.filtered(
             lambda line: line.state != "paid"
             and not line.reminder_sent
@@ -545,6 +648,26 @@ class AccountDunningSchedule(models.Model):
         )
         upcoming._send_reminders()
         return schedules
+
+    def _cure_notice(self):
+        """The missed payments were made within the cure period: the notice
+        of default lapses and the schedule goes on."""
+        if not self:
+            return
+        self._log_on_partners(
+            {
+                schedule.id: self.env._(
+                    "Payment schedule %(name)s: the missed payment was received "
+                    "after the notice of %(notice)s; the schedule goes on.",
+                    name=schedule.name,
+                    notice=format_date(self.env, schedule.notice_date),
+                )
+                for schedule in self
+            }
+        )
+        self.write(
+            {"notice_date": False, "acceleration_date": False, "default_line_id": False}
+        )
 
     def _send_schedule_mail(self, template_xmlid, messages):
         """Queue the template's email to each customer (mail queue) and note it

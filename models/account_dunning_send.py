@@ -366,6 +366,8 @@ class AccountDunningSend(models.AbstractModel):
             "note": note,
             "date_deadline": date,
             "user_id": user_id or self.env.uid,
+            # whose calling days and hours apply (`_dunning_create_calls`)
+            "company_id": level.company_id.id,
         }
 
     # ------------------------------------------------------------

@@ -17,10 +17,12 @@ class MailActivity(models.Model):
         counter is refreshed once. There is no assignment notification, as with
         `mail_activity_quick_update`. `vals_list` holds `res_id` (a partner),
         `res_name`, `activity_type_id`, `summary`, `note` (built from escaped
-        values), `date_deadline` and `user_id`.
+        values), `date_deadline`, `user_id` and `company_id` (the reminder's:
+        a private person's task moves to a day it may be called on).
         """
         if not vals_list:
             return self.browse()
+        self._dunning_move_call_deadlines(vals_list)
         cr = self.env.cr
         self.flush_model()
         ids = next_ids(cr, self._table, len(vals_list))
@@ -78,6 +80,31 @@ class MailActivity(models.Model):
                 )
         self.env["res.partner"].invalidate_model(["activity_ids"])
         return activities
+
+    @api.model
+    def _dunning_move_call_deadlines(self, vals_list):
+        """Give each call task of a private person the first day from its
+        deadline on that it may be called on (no Sunday, no public holiday,
+        the company's week days, its cap of attempts in 30 days:
+        `account.dunning.consumer.rule._get_call_dates`), in place."""
+        partner_ids = defaultdict(set)
+        for vals in vals_list:
+            if vals.get("company_id"):
+                key = (vals["company_id"], vals["date_deadline"])
+                partner_ids[key].add(vals["res_id"])
+        deadlines = {}
+        Rule = self.env["account.dunning.consumer.rule"]
+        for (company_id, day), ids in partner_ids.items():
+            dates = Rule._get_call_dates(
+                self.env["res.company"].browse(company_id),
+                self.env["res.partner"].browse(sorted(ids)),
+                day,
+            )
+            for partner_id, deadline in dates.items():
+                deadlines[company_id, day, partner_id] = deadline
+        for vals in vals_list:
+            key = (vals.get("company_id"), vals["date_deadline"], vals["res_id"])
+            vals["date_deadline"] = deadlines.get(key, vals["date_deadline"])
 
     @api.model
     def _dunning_subscribe_assignees(self, customers_by_partner):

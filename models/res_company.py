@@ -95,6 +95,85 @@ class ResCompany(models.Model):
         "formal notice without a written reminder (email or letter) before "
         "it. Once an invoice has a level, it climbs one step at a time.",
     )
+    # Calls to private persons (DOMAIN.md §3.4: never on Sunday nor on a
+    # public holiday; by default weekdays 10:00-13:00 and 14:00-20:00, at most
+    # 4 attempts in 30 days). `account.dunning.rule._get_call_refusal` applies
+    # them.
+    dunning_call_monday = fields.Boolean(string="Monday", default=True)
+    dunning_call_tuesday = fields.Boolean(string="Tuesday", default=True)
+    dunning_call_wednesday = fields.Boolean(string="Wednesday", default=True)
+    dunning_call_thursday = fields.Boolean(string="Thursday", default=True)
+    dunning_call_friday = fields.Boolean(string="Friday", default=True)
+    dunning_call_saturday = fields.Boolean(string="Saturday", default=False)
+    dunning_call_hour_from = fields.Float(string="Calls from", default=10.0)
+    dunning_call_hour_to = fields.Float(string="Calls until", default=20.0)
+    dunning_call_lunch_from = fields.Float(string="Lunch break from", default=13.0)
+    dunning_call_lunch_to = fields.Float(string="Lunch break until", default=14.0)
+    dunning_call_max_attempts = fields.Integer(
+        string="Call attempts in 30 days",
+        default=4,
+        help="Most call attempts to a private person within 30 days: more would "
+        "be an aggressive practice (French Consumer Code L121-6 and L121-7).",
+    )
+    dunning_cure_days = fields.Integer(
+        string="Cure period before acceleration",
+        default=30,
+        help="Days a private person has, after the notice of a missed payment, "
+        "to pay it before the whole balance of the payment schedule becomes due. "
+        "Courts held 15 days too short (Cass. civ. 1re, 29 May 2024).",
+    )
+
+    # ------------------------------------------------------------
+    # CONSTRAINT METHODS
+    # ------------------------------------------------------------
+
+    @api.constrains(
+        "dunning_call_hour_from",
+        "dunning_call_hour_to",
+        "dunning_call_lunch_from",
+        "dunning_call_lunch_to",
+        "dunning_call_max_attempts",
+    )
+    def _check_dunning_call_hours(self):
+        for company in self:
+            start = company.dunning_call_hour_from
+            end = company.dunning_call_hour_to
+            if not 0 <= start < end <= 24:
+                raise ValidationError(
+                    self.env._(
+                        "Calling hours: the start must come before the end, "
+                        "within the day."
+                    )
+                )
+            lunch_start = company.dunning_call_lunch_from
+            lunch_end = company.dunning_call_lunch_to
+            if lunch_start > lunch_end:
+                raise ValidationError(
+                    self.env._(
+                        "Calling hours: the lunch break must start before it ends."
+                    )
+                )
+            if company.dunning_call_max_attempts < 1:
+                raise ValidationError(
+                    self.env._("Allow at least one call attempt in 30 days.")
+                )
+
+    @api.constrains("dunning_cure_days")
+    def _check_dunning_cure_days(self):
+        for company in self:
+            if company.dunning_cure_days <= 15:
+                raise ValidationError(
+                    self.env._(
+                        "A cure period of %(days)s days before acceleration is too "
+                        "short for a private person: 15 days were held unfair "
+                        "(Cass. civ. 1re, 29 May 2024). Give more than 15 days.",
+                        days=company.dunning_cure_days,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # CRUD METHODS
+    # ------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -42,4 +42,39 @@ class ResConfigSettings(models.TransientModel):
         return res
     dunning_start_mode = fields.Selection(
         related="company_id.dunning_start_mode", readonly=False
+    dunning_call_monday = fields.Boolean(
+        related="company_id.dunning_call_monday", readonly=False
+    )
+    dunning_call_tuesday = fields.Boolean(
+        related="company_id.dunning_call_tuesday", readonly=False
+    )
+    dunning_call_wednesday = fields.Boolean(
+        related="company_id.dunning_call_wednesday", readonly=False
+    )
+    dunning_call_thursday = fields.Boolean(
+        related="company_id.dunning_call_thursday", readonly=False
+    )
+    dunning_call_friday = fields.Boolean(
+        related="company_id.dunning_call_friday", readonly=False
+    )
+    dunning_call_saturday = fields.Boolean(
+        related="company_id.dunning_call_saturday", readonly=False
+    )
+    dunning_call_hour_from = fields.Float(
+        related="company_id.dunning_call_hour_from", readonly=False
+    )
+    dunning_call_hour_to = fields.Float(
+        related="company_id.dunning_call_hour_to", readonly=False
+    )
+    dunning_call_lunch_from = fields.Float(
+        related="company_id.dunning_call_lunch_from", readonly=False
+    )
+    dunning_call_lunch_to = fields.Float(
+        related="company_id.dunning_call_lunch_to", readonly=False
+    )
+    dunning_call_max_attempts = fields.Integer(
+        related="company_id.dunning_call_max_attempts", readonly=False
+    )
+    dunning_cure_days = fields.Integer(
+        related="company_id.dunning_cure_days", readonly=False
     )

@@ -62,3 +62,5 @@ from . import test_legal_small_claims
 from . import test_backlog_catch_up
 from . import test_run_preview
 from . import test_formal_notice_merge
+from . import test_legal_acceleration
+from . import test_legal_calls

@@ -229,7 +229,10 @@ class TestScheduleFollowup(DunningCommon):
         text = " ".join(re.sub(r"<[^>]+>", " ", html[0].decode()).split())
         self.assertIn("unpaid 30 days after receipt of this notice", text)
         self._run_days(date(2026, 5, 1), date(2026, 5, 5))
-        self.assertEqual(schedule.state, "defaulted")
+        # the notice first: acceleration only after the cure period (T18)
+        self.assertEqual(schedule.state, "active")
+        self.assertEqual(schedule.notice_date, date(2026, 5, 5))
+        self.assertEqual(schedule.acceleration_date, date(2026, 6, 4))
         mail = self._mails(
             "account_dunning.mail_template_dunning_schedule_default", schedule
         )

@@ -85,6 +85,11 @@ class AccountDunningCallWizard(models.TransientModel):
         string="Call back on",
         default=lambda self: fields.Date.context_today(self) + timedelta(days=1),
     )
+    call_refusal = fields.Char(
+        compute="_compute_call_refusal",
+        help="Why a call to this private person now breaks the company's rules "
+        "of calls (days, hours, attempts in 30 days).",
+    )
 
     # ------------------------------------------------------------
     # DEFAULT METHODS
@@ -101,6 +106,16 @@ class AccountDunningCallWizard(models.TransientModel):
     def _compute_amount_due(self):
         for wizard in self:
             wizard.amount_due = sum(wizard.move_ids.mapped("amount_residual_signed"))
+
+    @api.depends("partner_id", "company_id")
+    def _compute_call_refusal(self):
+        now = fields.Datetime.now()
+        Rule = self.env["account.dunning.consumer.rule"]
+        for wizard in self:
+            wizard.call_refusal = (
+                wizard.partner_id
+                and Rule._get_call_refusal(wizard.partner_id, now, wizard.company_id)
+            ) or False
 
     @api.onchange("move_ids", "result")
     def _onchange_promise_amount(self):
@@ -161,6 +176,7 @@ class AccountDunningCallWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        self._check_call_allowed()
         self._check_outcome()
         call = self._record_call()
         result = False
@@ -171,10 +187,14 @@ class AccountDunningCallWizard(models.TransientModel):
             dispute = self._create_dispute()
             result = self._open_record(dispute)
         elif self.result == "no_answer":
+            # a private person is called back on a day it may be called
+            callback = self.env["account.dunning.consumer.rule"]._get_call_dates(
+                self.company_id, self.partner_id, self.callback_date
+            )[self.partner_id.id]
             self._schedule_activity(
                 "mail.mail_activity_data_call",
                 self.env._("Call back: no answer"),
-                self.callback_date,
+                callback,
             )
         elif self.result == "duplicate":
             self._send_duplicate(call)
@@ -196,6 +216,16 @@ class AccountDunningCallWizard(models.TransientModel):
     # BUSINESS METHODS
     # ------------------------------------------------------------
 
+    def _check_call_allowed(self):
+        """A call to a private person outside the company's rules of calls is
+        refused, with the rule it breaks (`account.dunning.consumer.rule.
+        _get_call_refusal`)."""
+        refusal = self.env["account.dunning.consumer.rule"]._get_call_refusal(
+            self.partner_id, fields.Datetime.now(), self.company_id
+        )
+        if refusal:
+            raise UserError(refusal)
+
     def _check_outcome(self):
         if self.result in ("promise", "dispute", "duplicate") and not self.move_ids:
             raise UserError(
@@ -216,6 +246,7 @@ class AccountDunningCallWizard(models.TransientModel):
             "result": self.result,
             "note": self.note,
             "reason_id": self.reason_id.id,
+            "call_date": fields.Datetime.now(),
         }
         planned = self.action_id
         if planned and planned.channel == "call" and not planned.result:
