@@ -52,3 +52,5 @@ from . import test_ui_dashboard_tour
 from . import test_ui_litigation_tour
 from . import test_dunning_wizard_message
 from . import test_work_queue_next_action
+from . import test_demo_lived_in
+from . import test_ui_cockpit_tour
