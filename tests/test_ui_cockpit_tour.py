@@ -28,7 +28,7 @@ class TestCockpitTour(DunningCommon, HttpCase):
         self.assertEqual(row.next_action, "call")
 
         self.start_tour(
-            "/odoo/action-account.action_move_out_invoice_type",
+            "/odoo",
             "account_dunning_cockpit_tour",
             login=self.env.user.login,
         )

@@ -5,17 +5,24 @@ Usage::
 
     python3 tools/demo_data.py --database DB --addons-path PATH [--date YYYY-MM-DD]
 
-The database must already have ``l10n_fr_account`` (and normally
-``account_dunning``) installed.  The script turns the main company into
-"Atelier Durand SAS" (an industrial maintenance workshop in Lyon) with the French
-chart of accounts, activates French, then creates ~30 customers, ~300 posted
-customer invoices and ~15 credit notes whose due dates spread from 90 days overdue
-to 30 days ahead of ``--date``, some paid, some partly paid, one customer payment
-left unreconciled.  If the ``account.dunning.run`` model exists, the escalation is
-run as of ``--date``.
+The database must already have ``l10n_fr_account`` and ``account_dunning``
+installed.  The script turns the main company into "Atelier Durand SAS" (an
+industrial maintenance workshop in Lyon) with the French chart of accounts,
+activates French, then creates ~30 customers and ~300 customer invoices whose due
+dates spread from 90 days overdue to 30 days ahead of ``--date``, and lives the
+last 90 nights (`_simulate`): each day the invoices, credit notes and transfers
+of that day are booked, the credit team works on working days (formal notices
+approved, letters printed, calls logged with promises kept or broken, a dispute,
+two payment schedules, one honoured and one not) and the nightly run
+(``account.dunning.run``, dated that night) escalates.  The clock is set to each
+day with freezegun, as Odoo's dialogs read today's date from it.  The work of
+the last two nights is left in the work queue.
 
-``populate(env, today=None)`` can be called from code (tests, shell) as well.
-Everything is deterministic for a given ``today`` (fixed random seed).
+``populate(env, today=None, n_invoices=300, days=90)`` can be called from code
+(tests, shell) as well.  Everything is deterministic for a given ``today`` (fixed
+random seed).  No email leaves: the demo has no mail server, the emails of each
+night are handed over as sent (`_hand_over_emails`) and every address is
+``.example``.
 
 Gotchas:
 

@@ -1,15 +1,17 @@
 /** @odoo-module */
 
 import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 // The credit manager's morning, in French: the dashboard, the invoices over
 // 90 days behind its bar, then the work queue and its next action.
 registry.category("web_tour.tours").add("account_dunning_cockpit_tour", {
-    url: "/odoo/action-account.action_move_out_invoice_type",
+    url: "/odoo",
     steps: () => [
+        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
         {
             content: "Open the Customers menu of Invoicing",
-            trigger: ".o_menu_sections button[data-menu-xmlid='account.menu_finance_receivables']",
+            trigger: "button[data-menu-xmlid='account.menu_finance_receivables']",
             run: "click",
         },
         {
@@ -18,7 +20,7 @@ registry.category("web_tour.tours").add("account_dunning_cockpit_tour", {
         },
         {
             content: "Open the amount due by age",
-            trigger: ".dropdown-item[data-menu-xmlid='account_dunning.account_dunning_report_aging_menu']:contains('Montant dû par ancienneté')",
+            trigger: "a[data-menu-xmlid='account_dunning.account_dunning_report_aging_menu']:contains('Montant dû par ancienneté')",
             run: "click",
         },
         {
@@ -51,12 +53,12 @@ registry.category("web_tour.tours").add("account_dunning_cockpit_tour", {
         },
         {
             content: "Open the Customers menu again",
-            trigger: ".o_menu_sections button[data-menu-xmlid='account.menu_finance_receivables']",
+            trigger: "button[data-menu-xmlid='account.menu_finance_receivables']",
             run: "click",
         },
         {
             content: "Open the work queue",
-            trigger: ".dropdown-item[data-menu-xmlid='account_dunning.account_dunning_queue_menu']:contains('À relancer')",
+            trigger: "a[data-menu-xmlid='account_dunning.account_dunning_queue_menu']:contains('À relancer')",
             run: "click",
         },
         {
