@@ -1187,6 +1187,10 @@ DAYS = 90
 # Days the credit controller lets the night's work wait: the work of the last
 # nights is left in the queue for whoever opens the demo.
 WORK_LAG = 2
+# Days after the deadline of a formal notice the manager hands the debt over.
+HAND_OVER_AFTER = datetime.timedelta(days=12)
+# Cases the manager hands over in the ninety days (the agency's capacity).
+MAX_CASES = 3
 # Share of the calls where a customer who will not pay promises anyway.
 BROKEN_PROMISE_RATE = 0.35
 CALL_REASONS = [
@@ -1450,6 +1454,37 @@ def _work(envs, company, day, story, rng):
     )
     for call in calls:
         _log_call(controller, company, call, day, story, rng)
+    _hand_over(manager, company, day)
+
+
+def _hand_over(env, company, day):
+    """The manager hands over to a collection agency the customers whose
+    formal notice's deadline passed more than `HAND_OVER_AFTER` days ago (the
+    "Hand over" dialog), `MAX_CASES` at most; the others wait in the queue."""
+    from odoo.exceptions import UserError
+
+    notices = env["account.dunning.action"].search(
+        [
+            ("company_id", "=", company.id),
+            ("level_id.is_formal_notice", "=", True),
+            ("state", "=", "done"),
+            ("payment_deadline", "<=", day - HAND_OVER_AFTER),
+        ]
+    )
+    cases = env["account.dunning.litigation"].search(
+        [("company_id", "=", company.id), ("state", "=", "open")]
+    )
+    Wizard = env["account.dunning.litigation.wizard"].with_company(company)
+    room = MAX_CASES - len(cases)
+    for partner in (notices.partner_id - cases.partner_id)[: max(room, 0)]:
+        context = Wizard._get_open_action(partner, company)["context"]
+        try:
+            with env.cr.savepoint():
+                Wizard.with_context(**context).create(
+                    {"route": "agency", "transfer_to_doubtful": False}
+                ).action_confirm()
+        except UserError:
+            pass  # nothing left to hand over: the customer paid
 
 
 def _simulate(env, company, story, today, days, users):
