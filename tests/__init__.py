@@ -64,3 +64,5 @@ from . import test_run_preview
 from . import test_formal_notice_merge
 from . import test_legal_acceleration
 from . import test_legal_calls
+from . import test_demo_lived_in
+from . import test_ui_cockpit_tour

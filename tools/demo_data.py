@@ -5,17 +5,24 @@ Usage::
 
     python3 tools/demo_data.py --database DB --addons-path PATH [--date YYYY-MM-DD]
 
-The database must already have ``l10n_fr_account`` (and normally
-``account_dunning``) installed.  The script turns the main company into
-"Atelier Durand SAS" (an industrial maintenance workshop in Lyon) with the French
-chart of accounts, activates French, then creates ~30 customers, ~300 posted
-customer invoices and ~15 credit notes whose due dates spread from 90 days overdue
-to 30 days ahead of ``--date``, some paid, some partly paid, one customer payment
-left unreconciled.  If the ``account.dunning.run`` model exists, the escalation is
-run as of ``--date``.
+The database must already have ``l10n_fr_account`` and ``account_dunning``
+installed.  The script turns the main company into "Atelier Durand SAS" (an
+industrial maintenance workshop in Lyon) with the French chart of accounts,
+activates French, then creates ~30 customers and ~300 customer invoices whose due
+dates spread from 90 days overdue to 30 days ahead of ``--date``, and lives the
+last 90 nights (`_simulate`): each day the invoices, credit notes and transfers
+of that day are booked, the credit team works on working days (formal notices
+approved, letters printed, calls logged with promises kept or broken, a dispute,
+two payment schedules, one honoured and one not) and the nightly run
+(``account.dunning.run``, dated that night) escalates.  The clock is set to each
+day with freezegun, as Odoo's dialogs read today's date from it.  The work of
+the last two nights is left in the work queue.
 
-``populate(env, today=None)`` can be called from code (tests, shell) as well.
-Everything is deterministic for a given ``today`` (fixed random seed).
+``populate(env, today=None, n_invoices=300, days=90)`` can be called from code
+(tests, shell) as well.  Everything is deterministic for a given ``today`` (fixed
+random seed).  No email leaves: the demo has no mail server, the emails of each
+night are handed over as sent (`_hand_over_emails`) and every address is
+``.example``.
 
 Gotchas:
 
@@ -29,11 +36,11 @@ Gotchas:
 """
 
 import argparse
+import base64
 import datetime
 import random
 import sys
 import time
-import traceback
 from collections import defaultdict
 
 SEED = 20250117
@@ -365,6 +372,11 @@ def _setup_users(env, company):
         env.ref("account.group_account_invoice").id,
         env.ref("account.group_account_user").id,
     ]
+    controller = env.ref(
+        "account_dunning.group_account_dunning_user", raise_if_not_found=False
+    )
+    if controller:  # Camille is the credit controller
+        groups.append(controller.id)
     # "Show Full Accounting Features" for the admin (accounting manager) too.
     admin.groups_id = [(4, env.ref("account.group_account_user").id)]
     users = env["res.users"].with_context(active_test=False)
@@ -780,7 +792,7 @@ def _pick_customer(rng, customers, status, overdue, exclude):
     return rng.choices(keys, weights=weights)[0]
 
 
-def _invoice_specs(rng, customers, today):
+def _invoice_specs(rng, customers, today, n_invoices=N_INVOICES):
     # Fixed scenarios first, so that every dunning case exists whatever the seed.
     specs = [
         {"key": "private", "overdue": 47, "status": "paid"},
@@ -802,9 +814,16 @@ def _invoice_specs(rng, customers, today):
         {"key": "mercier", "overdue": 70, "status": "paid"},
         {"key": "lumiere", "overdue": 50, "status": "paid"},
         {"key": "dumont", "overdue": 62, "status": "paid"},
+        # the ninety nights' story (`_simulate`): a formal notice reached on
+        # the last nights, waiting for approval
+        {"key": "private", "overdue": 32, "status": "open", "story": "notice"},
+        {"key": "rousseau", "overdue": 86, "status": "open", "story": "defaulted"},
+        {"key": "beaujolais", "overdue": 44, "status": "open", "story": "running"},
+        {"key": "chapuis", "overdue": 16, "status": "open", "story": "promise"},
+        {"key": "petit", "overdue": 64, "status": "open"},
     ]
     fixed_only = {"private", "hartley", "dumont", "mercier", "lumiere"}
-    while len(specs) < N_INVOICES:
+    while len(specs) < n_invoices:
         overdue = rng.randint(-30, 90)
         status = _status_for(rng, overdue)
         key = _pick_customer(rng, customers, status, overdue, fixed_only)
@@ -831,8 +850,11 @@ def _invoice_lines(rng, products, key, big):
     return lines
 
 
-def _create_invoices(env, rng, company, customers, products, terms, today, admin):
-    specs = _invoice_specs(rng, customers, today)
+def _create_invoices(
+    env, rng, company, customers, products, terms, today, admin, n_invoices
+):
+    """The invoices as drafts: each is posted on its own date by `_simulate`."""
+    specs = _invoice_specs(rng, customers, today, n_invoices)
     specs.sort(key=lambda s: (s["invoice_date"], s["key"]))
     journal = env["account.journal"].search(
         [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
@@ -857,7 +879,6 @@ def _create_invoices(env, rng, company, customers, products, terms, today, admin
             vals["ref"] = f"Cde {rng.randint(1000, 9999)}"
         vals_list.append(vals)
     moves = env["account.move"].with_company(company).create(vals_list)
-    moves.action_post()
     for spec, move in zip(specs, moves, strict=True):
         spec["move"] = move
         assert move.invoice_date_due == spec["due"], (move.name, spec)
@@ -898,84 +919,81 @@ def _payment_date(rng, spec, profile, volume, today):
     return _business_day(day, spec["invoice_date"])
 
 
-def _register_payments(env, rng, company, customers, specs, today):
-    journal = _bank_journal(env, company)
-    register = env["account.payment.register"].with_company(company)
+def _plan_payments(rng, customers, specs, today):
+    """The customers' transfers, by value date: {date: [(invoices, amount or
+    None for the full balance)]}; registered on their day by `_simulate`."""
     full_by_date = defaultdict(list)
-    partial = []
+    plan = defaultdict(list)
     for spec in specs:
         if spec["status"] not in ("paid", "partial"):
             continue
         _partner, _term, profile, volume = customers[spec["key"]]
         pay_date = _payment_date(rng, spec, profile, volume, today)
+        spec["pay_date"] = pay_date
         if spec["status"] == "paid":
-            full_by_date[pay_date].append(spec["move"].id)
+            full_by_date[pay_date].append(spec["move"])
         else:
             total = spec["move"].amount_total
             share = rng.choice([0.25, 0.3, 0.4, 0.5, 0.6])
             amount = max(10.0, round(total * share / 10.0) * 10.0)
             if amount >= total:
                 amount = round(total / 2.0, 2)
-            partial.append((spec["move"], pay_date, amount))
-    # One wizard per value date; a customer settling several invoices the same day
-    # does it with a single transfer (group_payment: one payment per partner).
-    for pay_date, move_ids in sorted(full_by_date.items()):
-        register.with_context(active_model="account.move", active_ids=move_ids).create(
-            {"payment_date": pay_date, "journal_id": journal.id, "group_payment": True}
-        )._create_payments()
-    for move, pay_date, amount in partial:
-        register.with_context(active_model="account.move", active_ids=move.ids).create(
-            {
-                "payment_date": pay_date,
-                "journal_id": journal.id,
-                "amount": amount,
-                "payment_difference_handling": "open",
-                "communication": f"Acompte {move.name}",
-            }
-        )._create_payments()
+            plan[pay_date].append((spec["move"], amount))
+    # A customer settling several invoices the same day does it with a single
+    # transfer (group_payment: one payment per partner).
+    for pay_date, moves in full_by_date.items():
+        plan[pay_date].insert(0, (moves[0].browse([m.id for m in moves]), None))
+    return plan
 
-    expected = {"paid": ("paid", "in_payment"), "partial": ("partial",)}
-    wrong = [
-        s["move"].name
-        for s in specs
-        if s["status"] in expected
-        and s["move"].payment_state not in expected[s["status"]]
-    ]
-    if wrong:
-        print(f"Attention : paiement non conforme pour {', '.join(wrong)}")
 
-    # One customer transfer received but not matched with its invoice.
-    unmatched = next(spec for spec in specs if spec.get("unmatched"))
-    move = unmatched["move"]
-    pay_date = _business_day(
-        min(
-            today - datetime.timedelta(days=3),
-            unmatched["due"] + datetime.timedelta(days=9),
-        ),
-        move.invoice_date,
-    )
-    payment = (
-        env["account.payment"]
+def _register_payments(env, company, day, payments):
+    """Register the transfers of value date `day`, as the "Register payment"
+    button does: [(invoices, amount or None for the full balance)]."""
+    journal = _bank_journal(env, company)
+    register = env["account.payment.register"].with_company(company)
+    for moves, amount in payments:
+        moves = moves.filtered(lambda m: m.amount_residual > 0)
+        if not moves:
+            continue
+        context = {"active_model": "account.move", "active_ids": moves.ids}
+        vals = {"journal_id": journal.id, "group_payment": True, "payment_date": day}
+        if amount is not None:
+            vals.update(
+                {
+                    "amount": min(amount, sum(moves.mapped("amount_residual"))),
+                    "payment_difference_handling": "open",
+                    "communication": f"Acompte {moves[0].name}",
+                }
+            )
+        register.with_context(**context).create(vals)._create_payments()
+
+
+def _create_bank_line(env, company, move, day):
+    """A customer transfer in the bank statement, not reconciled yet: the
+    night holds the invoices it may pay, the queue says to check it."""
+    return (
+        env["account.bank.statement.line"]
         .with_company(company)
         .create(
             {
-                "payment_type": "inbound",
-                "partner_type": "customer",
+                "journal_id": _bank_journal(env, company).id,
+                "date": day,
+                "payment_ref": "VIR SEPA IMPRIMERIE LUMIERE - REGLEMENT FOURNISSEUR",
                 "partner_id": move.partner_id.id,
                 "amount": move.amount_total,
-                "date": pay_date,
-                "journal_id": journal.id,
-                "memo": "VIR SEPA IMPRIMERIE LUMIERE - REGLEMENT FOURNISSEUR",
             }
         )
     )
-    payment.action_post()
-    return payment
 
 
-def _create_credit_notes(env, rng, company, specs, today):
-    """5 cancelling credit notes, 5 partial ones reconciled, 5 left open."""
-    eligible = [s for s in specs if not s.get("dispute") and not s.get("unmatched")]
+def _plan_credit_notes(rng, specs, today):
+    """5 cancelling credit notes, 5 partial ones reconciled, 5 left open: their
+    values, created and posted on their date by `_simulate`."""
+    eligible = [
+        s
+        for s in specs
+        if not s.get("dispute") and not s.get("unmatched") and not s.get("story")
+    ]
     open_specs = [s for s in eligible if s["status"] == "open"]
     paid_specs = [s for s in eligible if s["status"] == "paid"]
     cancel = rng.sample(open_specs, 5)
@@ -1085,11 +1103,7 @@ def _create_credit_notes(env, rng, company, specs, today):
             }
         )
     vals_list.sort(key=lambda vals: vals["invoice_date"])
-    refunds = env["account.move"].with_company(company).create(vals_list)
-    # Posting a credit note whose reversed_entry_id is a posted invoice reconciles
-    # both (account.move._post), exactly like the "Credit note" button does.
-    refunds.action_post()
-    return refunds
+    return vals_list
 
 
 # ---------------------------------------------------------------------------
@@ -1133,7 +1147,7 @@ def _summary(env, company, customers, today, payment):
     print(
         "Avoirs non lettrés : "
         f"{len(refunds.filtered(lambda m: m.payment_state == 'not_paid'))} ; "
-        f"paiement non lettré : {payment.name} "
+        f"virement à lettrer : {payment.payment_ref} "
         f"({payment.partner_id.name}, {payment.amount:.2f} EUR)"
     )
     print(
@@ -1152,44 +1166,397 @@ def _summary(env, company, customers, today, payment):
 
 
 def _hand_over_emails(env):
-    """A demo has no outgoing mail server: the night's reminder emails are
-    handed over as a server would take them (Odoo's own post-processing of a
-    sent email), so that the reminders read "Done" and their invoices move up,
-    as in a company that sends its emails."""
-    mails = env["mail.mail"].search(
-        [("model", "=", "account.dunning.action"), ("state", "=", "outgoing")]
-    )
+    """A demo has no outgoing mail server: the emails Odoo queued (reminders,
+    promise and schedule confirmations) are handed over as a server would take
+    them (Odoo's own post-processing of a sent email), so that the reminders
+    read "Done" and their invoices move up, as in a company that sends its
+    emails. Nothing leaves the machine (and every address is .example)."""
+    mails = env["mail.mail"].search([("state", "=", "outgoing")])
+    if not mails:
+        return
     mails.write({"state": "sent"})
     mails._postprocess_sent_message(success_pids=mails.recipient_ids)
     env["account.dunning.delivery"]._apply_email_outcomes()
 
 
-def _run_dunning(env, company, today):
-    if "account.dunning.run" not in env:
-        print("Modèle account.dunning.run absent : relance non exécutée.")
+# ---------------------------------------------------------------------------
+# Ninety nights
+# ---------------------------------------------------------------------------
+
+DAYS = 90
+# Days the credit controller lets the night's work wait: the work of the last
+# nights is left in the queue for whoever opens the demo.
+WORK_LAG = 2
+# Days after the deadline of a formal notice the manager hands the debt over.
+HAND_OVER_AFTER = datetime.timedelta(days=12)
+# Cases the manager hands over in the ninety days (the agency's capacity).
+MAX_CASES = 3
+# Share of the calls where a customer who will not pay promises anyway.
+BROKEN_PROMISE_RATE = 0.35
+CALL_REASONS = [
+    "account_dunning.reason_forgotten",
+    "account_dunning.reason_signatory_away",
+    "account_dunning.reason_not_entered",
+    "account_dunning.reason_financial",
+]
+# The scan of a signed payment schedule (a stand-in PDF).
+SIGNED_SCHEDULE = base64.b64encode(
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _next_business_day(day):
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def _night(env, company, day):
+    """The nightly job of `day`, as the cron does it: the company's run (one
+    part, dated `day`), its later step (the invoice PDFs reminder emails wait
+    for, `_cron_render`), then Odoo's mail queue (`_hand_over_emails`)."""
+    run = env["account.dunning.run"].create(
+        {"company_id": company.id, "date": day, "trigger": "cron"}
+    )
+    run.action_run()
+    _skip_invoice_pdfs(env)
+    _hand_over_emails(env)
+    return run
+
+
+def _skip_invoice_pdfs(env):
+    """The later step of the night without its rendering: wkhtmltopdf reads
+    the report's styles from Odoo's web server, which does not run while the
+    demo is built (each attempt fails after a connection error, two seconds
+    an invoice). The invoices' PDFs are recorded as not rendered, with the
+    reason, and the emails waiting for them leave without them, as the job
+    does for a PDF it cannot render (`_cron_render`)."""
+    pdf = env["account.dunning.invoice.pdf"]
+    missing = pdf._fetch_missing(None)
+    if not missing:
         return
-    try:
-        with env.cr.savepoint():
-            run_model = env["account.dunning.run"].with_company(company)
-            run = run_model.create({"company_id": company.id, "date": today})
-            run.action_run()
-            _hand_over_emails(env)
-            print(f"\n=== Relance {run.display_name} ===")
-            for fname, field in run._fields.items():
-                value = run[fname]
-                if fname in ("state", "duration", "error_log", "summary") and value:
-                    print(f"{field.string} : {value}")
-                elif field.type == "integer" and value and fname != "id":
-                    if not fname.startswith(("cursor_", "message_", "activity_")):
-                        print(f"{field.string} : {value}")
-    except Exception as exc:  # the demo data must still be committed
-        traceback.print_exc()
-        print(
-            f"\n!!! La relance (account.dunning.run) a échoué : "
-            f"{type(exc).__name__}: {exc}\n!!! Les données de démonstration sont "
-            "conservées.",
-            file=sys.stderr,
+    reason = "PDF non produit : serveur web arrêté pendant la création de la démo"
+    actions = pdf._record_pdfs({}, dict.fromkeys(missing, reason))
+    (actions - pdf._get_waiting(actions))._deliver()
+
+
+def _books(env, company, day, story):
+    """What the accountant books on `day`: invoices issued, credit notes,
+    customer transfers, the bank statement."""
+    Move = env["account.move"].with_company(company)
+    drafts = story["drafts"]
+    due = [move for move in drafts if move.invoice_date <= day]
+    if due:
+        Move.browse([move.id for move in due]).action_post()
+        story["drafts"] = [move for move in drafts if move.invoice_date > day]
+    refunds = [vals for vals in story["refunds"] if vals["invoice_date"] <= day]
+    if refunds:
+        # Posting a credit note whose reversed_entry_id is a posted invoice
+        # reconciles both, exactly like the "Credit note" button does.
+        Move.create(refunds).action_post()
+        story["refunds"] = story["refunds"][len(refunds) :]
+    for pay_date in sorted(d for d in story["payments"] if d <= day):
+        _register_payments(env, company, pay_date, story["payments"].pop(pay_date))
+    if story["bank_line"] and story["bank_line"][0] <= day:
+        story["bank_line_id"] = _create_bank_line(
+            env, company, story["bank_line"][1], story["bank_line"][0]
         )
+        story["bank_line"] = None
+
+
+def _validate_drafts(drafts):
+    """The manager approves the reminders waiting for a confirmation (formal
+    notices); one that cannot go any more is cancelled."""
+    try:
+        with drafts.env.cr.savepoint():
+            drafts.action_validate()
+    except Exception:  # noqa: BLE001 - one bad reminder must not stop the others
+        for draft in drafts:
+            try:
+                with drafts.env.cr.savepoint():
+                    draft.action_validate()
+            except Exception:  # noqa: BLE001
+                draft.action_cancel()
+
+
+def _log_call(env, company, call, day, story, rng):
+    """Camille calls the customer of a planned call (the "Log a call" dialog):
+    a dispute, a promise the customer will keep (a transfer is on its way), a
+    promise it will break, or a reason given."""
+    Wizard = env["account.dunning.call.wizard"].with_company(company)
+    context = Wizard._get_log_call_action(call.partner_id, action=call)["context"]
+    moves = env["account.move"].browse(context["default_move_ids"][0][2])
+    specs = story["spec_by_move"]
+    partner = call.partner_id
+
+    def status(move):
+        return specs.get(move.id, {}).get("status")
+
+    soon = moves.filtered(
+        lambda m: status(m) == "paid"
+        and day < specs[m.id]["pay_date"] <= day + datetime.timedelta(days=14)
+    )
+    unpaid = moves.filtered(
+        lambda m: status(m) == "open"
+        and not specs[m.id].get("story")
+        and not specs[m.id].get("unmatched")
+    )
+    promised = env["account.dunning.promise"].search_count(
+        [("partner_id", "=", partner.id), ("state", "=", "open")]
+    )
+    vals = {"result": "reached"}
+    if partner == story["dispute_partner"] and not story["call_dispute"] and moves:
+        story["call_dispute"] = True
+        vals = {
+            "result": "dispute",
+            "move_ids": [(6, 0, moves[:1].ids)],
+            "reason_id": env.ref("account_dunning.reason_dispute").id,
+            "note": "Conteste l'intervention facturée : pièce non remplacée.",
+        }
+    elif soon and not promised:
+        vals = {
+            "result": "promise",
+            "move_ids": [(6, 0, soon.ids)],
+            "promise_date": max(specs[m.id]["pay_date"] for m in soon),
+            "promise_amount": sum(soon.mapped("amount_residual")),
+            "note": "Virement programmé par la comptabilité.",
+        }
+    elif unpaid and not promised and rng.random() < BROKEN_PROMISE_RATE:
+        vals = {
+            "result": "promise",
+            "move_ids": [(6, 0, unpaid[:1].ids)],
+            "promise_date": day + datetime.timedelta(days=7),
+            "promise_amount": unpaid[0].amount_residual,
+            "note": "Promet un règlement la semaine prochaine.",
+        }
+    else:
+        vals["reason_id"] = env.ref(rng.choice(CALL_REASONS)).id
+    Wizard.with_context(**context).create(vals).action_confirm()
+
+
+def _make_schedule(env, company, spec, day, first_date):
+    """A payment schedule agreed on `day` (the schedule dialog), signed and
+    activated: three monthly instalments from `first_date`."""
+    wizard = (
+        env["account.dunning.schedule.wizard"]
+        .with_company(company)
+        .with_context(active_model="account.move", active_ids=spec["move"].ids)
+        .create(
+            {
+                "instalment_count": 3,
+                "frequency": "monthly",
+                "first_date": first_date,
+                "rounding": "10",
+            }
+        )
+    )
+    schedule = env["account.dunning.schedule"].browse(wizard.action_confirm()["res_id"])
+    schedule.write(
+        {
+            "agreement_date": day,
+            "agreement_file": SIGNED_SCHEDULE,
+            "agreement_filename": "echeancier-signe.pdf",
+        }
+    )
+    schedule.action_activate()
+    return schedule.line_ids.sorted(lambda line: (line.date, line.sequence))
+
+
+def _story_events(story, start, today):
+    """The days of the scripted scenes (first working day on or after)."""
+    specs = story["specs"]
+
+    def spec_of(name):
+        return next(spec for spec in specs if spec.get("story") == name)
+
+    disputed = [spec["invoice_date"] for spec in specs if spec.get("dispute")]
+    return {
+        # the customer disputes its last two invoices once both are issued
+        "dispute": _next_business_day(
+            max([start, *disputed]) + datetime.timedelta(days=10)
+        ),
+        "defaulted": (
+            _next_business_day(start + datetime.timedelta(days=10)),
+            spec_of("defaulted"),
+        ),
+        "running": (
+            _next_business_day(today - datetime.timedelta(days=35)),
+            spec_of("running"),
+        ),
+        "promise": (
+            _next_business_day(today - datetime.timedelta(days=8)),
+            spec_of("promise"),
+        ),
+    }
+
+
+def _work(envs, company, day, story, rng):
+    """A working day of the credit team: the scripted scenes of the day, then
+    the work the nights left (older than `WORK_LAG` days): formal notices
+    approved, letters printed, planned calls logged."""
+    controller, manager = envs
+    events = story["events"]
+    if day == events["dispute"]:
+        mercier = [s["move"] for s in story["specs"] if s.get("dispute")]
+        controller["account.dunning.dispute"].create(
+            {
+                "company_id": company.id,
+                "partner_id": mercier[0].commercial_partner_id.id,
+                "move_ids": [(6, 0, [move.id for move in mercier])],
+                "reason_id": controller.ref("account_dunning.reason_dispute").id,
+                "note": "<p>Litige qualité sur les deux dernières interventions : "
+                "expertise en cours.</p>",
+            }
+        )
+    for name, pay in (("defaulted", 1), ("running", 3)):
+        event_day, spec = events[name]
+        if day == event_day and spec["move"].amount_residual > 0:
+            lines = _make_schedule(
+                controller, company, spec, day, day + datetime.timedelta(days=10)
+            )
+            # the customer pays the first instalments on their date (all of
+            # those past for the running one), then the other one stops
+            for line in lines[:pay]:
+                story["payments"][line.date].append((spec["move"], line.amount))
+    event_day, spec = events["promise"]
+    if day == event_day and spec["move"].amount_residual > 0:
+        Wizard = controller["account.dunning.call.wizard"].with_company(company)
+        partner = spec["move"].commercial_partner_id
+        context = Wizard._get_log_call_action(partner)["context"]
+        Wizard.with_context(**context).create(
+            {
+                "result": "promise",
+                "move_ids": [(6, 0, spec["move"].ids)],
+                "promise_date": story["today"],
+                "promise_amount": spec["move"].amount_residual,
+                "note": "Paiement promis pour la fin de la semaine prochaine.",
+            }
+        ).action_confirm()
+
+    cutoff = day - datetime.timedelta(days=WORK_LAG)
+    Action = manager["account.dunning.action"]
+    domain = [("company_id", "=", company.id), ("date", "<=", cutoff)]
+    drafts = Action.search(domain + [("state", "=", "draft")])
+    if drafts:
+        _validate_drafts(drafts)
+    Action.search(
+        domain + [("state", "=", "to_send"), ("channel", "=", "letter")]
+    ).action_mark_printed()
+    calls = controller["account.dunning.action"].search(
+        domain
+        + [
+            ("channel", "=", "call"),
+            ("activity_id", "!=", False),
+            ("result", "=", False),
+        ],
+        order="date, id",
+    )
+    for call in calls:
+        _log_call(controller, company, call, day, story, rng)
+    _hand_over(manager, company, day)
+
+
+def _hand_over(env, company, day):
+    """The manager hands over to a collection agency the customers whose
+    formal notice's deadline passed more than `HAND_OVER_AFTER` days ago (the
+    "Hand over" dialog), `MAX_CASES` at most; the others wait in the queue."""
+    from odoo.exceptions import UserError
+
+    notices = env["account.dunning.action"].search(
+        [
+            ("company_id", "=", company.id),
+            ("level_id.is_formal_notice", "=", True),
+            ("state", "=", "done"),
+            ("payment_deadline", "<=", day - HAND_OVER_AFTER),
+        ]
+    )
+    cases = env["account.dunning.litigation"].search(
+        [("company_id", "=", company.id), ("state", "=", "open")]
+    )
+    Wizard = env["account.dunning.litigation.wizard"].with_company(company)
+    room = MAX_CASES - len(cases)
+    for partner in (notices.partner_id - cases.partner_id)[: max(room, 0)]:
+        context = Wizard._get_open_action(partner, company)["context"]
+        try:
+            with env.cr.savepoint():
+                Wizard.with_context(**context).create(
+                    {"route": "agency", "transfer_to_doubtful": False}
+                ).action_confirm()
+        except UserError:
+            pass  # nothing left to hand over: the customer paid
+
+
+def _simulate(env, company, story, today, days, users):
+    """The last `days` nights, one day at a time, the clock set to each day
+    (freezegun: Odoo's dialogs and checks read today's date from it; the
+    nightly run gets its date as the cron gives it): the day's books, the
+    credit team's work on working days (never today: today's work is left
+    for whoever opens the demo), then the night."""
+    from freezegun import freeze_time
+
+    admin, camille = users
+    root = env(context=dict(env.context, lang="fr_FR"))
+    controller = env(user=camille.id, su=True)
+    manager = env(user=admin.id, su=True)
+    start = today - datetime.timedelta(days=days)
+    story["events"] = _story_events(story, start, today)
+    story["today"] = today
+    nights = []
+    with freeze_time(datetime.datetime.combine(start, datetime.time(8))) as clock:
+        for offset in range(days + 1):
+            day = start + datetime.timedelta(days=offset)
+            clock.move_to(datetime.datetime.combine(day, datetime.time(8)))
+            _books(manager, company, day, story)
+            if day < today and day.weekday() < 5:
+                _work((controller, manager), company, day, story, story["rng"])
+            clock.move_to(datetime.datetime.combine(day, datetime.time(20)))
+            nights.append(_night(root, company, day))
+            env.flush_all()
+    return nights
+
+
+def _simulation_summary(env, company, nights):
+    runs = env["account.dunning.run"].browse([run.id for run in nights])
+    print(
+        f"\n=== {len(runs)} nuits de relance, du {runs[0].date} au {runs[-1].date} ==="
+    )
+    print(
+        f"Relances créées : {sum(runs.mapped('action_count'))} (courriels "
+        f"{sum(runs.mapped('email_count'))}, lettres {sum(runs.mapped('letter_count'))}"
+        f", appels {sum(runs.mapped('call_count'))}, à confirmer "
+        f"{sum(runs.mapped('draft_count'))})"
+    )
+    Action = env["account.dunning.action"]
+    for level, count in Action._read_group(
+        [("company_id", "=", company.id)], ["level_id"], ["__count"]
+    ):
+        print(f"  {level.display_name} : {count}")
+    for model, label in (
+        ("account.dunning.promise", "Promesses"),
+        ("account.dunning.schedule", "Échéanciers"),
+        ("account.dunning.dispute", "Litiges"),
+    ):
+        states = dict(env[model]._fields["state"]._description_selection(env))
+        counts = env[model]._read_group(
+            [("company_id", "=", company.id)], ["state"], ["__count"]
+        )
+        print(
+            f"{label} : "
+            + ", ".join(f"{states[state]} {count}" for state, count in counts)
+        )
+    labels = dict(
+        env["account.dunning.queue"]._fields["next_action"]._description_selection(env)
+    )
+    rows = env["account.dunning.queue"]._read_group(
+        [("company_id", "=", company.id), ("next_action", "!=", False)],
+        ["next_action"],
+        ["__count"],
+    )
+    print(
+        "File de travail (À faire) : "
+        + ", ".join(f"{labels[action]} {count}" for action, count in rows)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1197,8 +1564,9 @@ def _run_dunning(env, company, today):
 # ---------------------------------------------------------------------------
 
 
-def populate(env, today=None):
-    """Create the demo company and its receivables. Return the company or None."""
+def populate(env, today=None, n_invoices=N_INVOICES, days=DAYS):
+    """Create the demo company and its receivables, then live its last `days`
+    nights. Return the company or None."""
     from odoo import fields
 
     today = fields.Date.to_date(today) if today else datetime.date.today()
@@ -1207,7 +1575,6 @@ def populate(env, today=None):
         return None
     started = time.monotonic()
     rng = random.Random(SEED)
-    base_env = env
     env = env(
         context=dict(
             env.context,
@@ -1229,6 +1596,7 @@ def populate(env, today=None):
     step("société + plan comptable")
     env = env(context=dict(env.context, allowed_company_ids=[company.id]))
     admin, camille = _setup_users(env, company)
+    root = env
     # Create the business documents as the admin user (still in sudo mode).
     env = env(user=admin.id, su=True)
     terms = _payment_terms(env)
@@ -1236,22 +1604,44 @@ def populate(env, today=None):
     products = _create_products(env, company)
     step("utilisateurs, clients, articles")
     specs = _create_invoices(
-        env, rng, company, customers, products, terms, today, admin
+        env, rng, company, customers, products, terms, today, admin, n_invoices
+    )
+    payments = _plan_payments(rng, customers, specs, today)
+    refunds = _plan_credit_notes(rng, specs, today)
+    unmatched = next(spec for spec in specs if spec.get("unmatched"))
+    bank_day = _business_day(
+        min(
+            today - datetime.timedelta(days=3),
+            unmatched["due"] + datetime.timedelta(days=9),
+        ),
+        unmatched["invoice_date"],
     )
     step("factures")
-    payment = _register_payments(env, rng, company, customers, specs, today)
-    step("paiements")
-    _create_credit_notes(env, rng, company, specs, today)
+    story = {
+        "rng": rng,
+        "specs": specs,
+        "spec_by_move": {spec["move"].id: spec for spec in specs},
+        "drafts": sorted(
+            (spec["move"] for spec in specs), key=lambda m: (m.invoice_date, m.id)
+        ),
+        "refunds": refunds,
+        "payments": payments,
+        "bank_line": (bank_day, unmatched["move"]),
+        "bank_line_id": None,
+        "dispute_partner": customers["petit"][0],
+        "call_dispute": False,
+    }
+    nights = _simulate(root, company, story, today, days, (admin, camille))
     env.flush_all()
-    step("avoirs")
-    _summary(env, company, customers, today, payment)
+    step(f"{days + 1} nuits")
+    _summary(env, company, customers, today, story["bank_line_id"])
+    _simulation_summary(env(context=dict(env.context, lang="fr_FR")), company, nights)
     previous = started
     details = []
     for label, moment in steps:
         details.append(f"{label} {moment - previous:.1f} s")
         previous = moment
     print(f"Durée : {time.monotonic() - started:.1f} s ({', '.join(details)})")
-    _run_dunning(base_env(context=dict(base_env.context, lang="fr_FR")), company, today)
     return company
 
 
