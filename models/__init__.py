@@ -7,6 +7,7 @@ from . import account_dunning_action
 from . import account_dunning_action_line
 from . import account_dunning_action_credit
 from . import account_dunning_move_state
+from . import account_dunning_reach
 from . import account_dunning_rule
 from . import account_dunning_claim
 from . import account_dunning_send
@@ -28,6 +29,7 @@ from . import account_dunning_litigation
 from . import account_dunning_litigation_file
 from . import account_dunning_einvoice_status
 from . import account_payment_term
+from . import account_dunning_penalty_claim
 from . import account_move
 from . import res_company
 from . import res_config_settings

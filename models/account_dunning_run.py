@@ -689,16 +689,11 @@ class AccountDunningRun(models.Model):
         return actions | joined
 
     def _create_reminders(self, vals_list):
-        """Record the reminders `vals_list` (`_prepare_reminders`) in bulk,
-        but a formal notice for a customer whose notice awaits approval joins
-        that one instead (one notice per customer waits for approval).
-        Returns the vals created, the reminders created (in their order) and
-        the pending notices joined."""
+        """Record the reminders `vals_list` in bulk; a formal notice joins the
+        customer's notice awaiting approval, if any (one waits per customer)."""
         Line = self.env["account.dunning.action.line"]
         pending = Line._get_pending_notices(vals_list)
         created = [vals for index, vals in enumerate(vals_list) if index not in pending]
         actions = self.env["account.dunning.action"]._create_bulk(created)
-        joined = Line._join_pending_notices(
-            [(pending[index], vals_list[index]) for index in sorted(pending)]
-        )
-        return created, actions, joined
+        pairs = [(pending[index], vals_list[index]) for index in sorted(pending)]
+        return created, actions, Line._join_pending_notices(pairs)

@@ -80,6 +80,7 @@ class ResCompany(models.Model):
             raise ValidationError(
                 self.env._("The days after a payment transmitted cannot be negative.")
             )
+
     dunning_start_mode = fields.Selection(
         [
             ("step", "From the first level, one step at a time"),

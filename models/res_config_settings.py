@@ -40,8 +40,10 @@ class ResConfigSettings(models.TransientModel):
         # the payment terms the settings describe, created or updated
         self.company_id._dunning_sync_payment_terms()
         return res
+
     dunning_start_mode = fields.Selection(
         related="company_id.dunning_start_mode", readonly=False
+    )
     dunning_call_monday = fields.Boolean(
         related="company_id.dunning_call_monday", readonly=False
     )
