@@ -1,6 +1,6 @@
-"""Claiming late-payment penalties on a debit note: a part of the invoice
-(`account.move` inherits it), in its own file so the invoice's file stays
-readable."""
+"""Claiming late-payment penalties on a debit note, for the invoices'
+*Claim penalties* (`account.move.action_dunning_claim_penalties`): a service
+apart from the invoice's file so that file stays readable."""
 
 from odoo import Command, fields, models
 from odoo.exceptions import UserError
@@ -13,14 +13,14 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
     _name = "account.dunning.penalty.claim"
     _description = "Dunning: claim of late-payment penalties"
 
-    def action_dunning_claim_penalties(self):
+    def _claim_penalties(self, moves):
         """Draft debit note of the penalties of the selected invoices: one line of
         interest, one line of fixed indemnities, no tax (damages, not a supply)."""
-        if not self:
+        if not moves:
             raise UserError(
                 self.env._("Select the invoices whose penalties you claim.")
             )
-        wrong = self.filtered(
+        wrong = moves.filtered(
             lambda m: m.move_type != "out_invoice" or m.state != "posted"
         )
         if wrong:
@@ -31,7 +31,7 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
                     moves=", ".join(wrong.mapped("display_name")),
                 )
             )
-        partner = self.commercial_partner_id
+        partner = moves.commercial_partner_id
         if len(partner) > 1:
             raise UserError(
                 self.env._(
@@ -41,7 +41,7 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
                     customers=", ".join(partner.mapped("display_name")),
                 )
             )
-        if len(self.company_id) > 1 or len(self.currency_id) > 1:
+        if len(moves.company_id) > 1 or len(moves.currency_id) > 1:
             raise UserError(
                 self.env._(
                     "Select invoices of one company and in one currency to claim "
@@ -58,7 +58,7 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
                     customer=partner.display_name,
                 )
             )
-        penalties = self._get_dunning_penalties(today)
+        penalties = moves._get_dunning_penalties(today)
         missing = sorted({d for v in penalties.values() for d in v["missing_rates"]})
         if missing:
             raise UserError(
@@ -68,8 +68,8 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
                     dates=", ".join(format_date(self.env, d) for d in missing),
                 )
             )
-        company = self.company_id
-        currency = self.currency_id
+        company = moves.company_id
+        currency = moves.currency_id
         interest = currency.round(sum(v["interest"] for v in penalties.values()))
         fees = currency.round(sum(v["fixed_fee"] for v in penalties.values()))
         if currency.is_zero(interest) and currency.is_zero(fees):
@@ -98,7 +98,7 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
             lines.append(
                 Command.create(
                     {
-                        "name": self._dunning_interest_label(category, penalties),
+                        "name": self._get_interest_label(moves, category, penalties),
                         "quantity": 1,
                         "price_unit": interest,
                         "account_id": journal.default_account_id.id,
@@ -107,11 +107,11 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
                 )
             )
         if not currency.is_zero(fees):
-            late = self.filtered(lambda m: penalties[m.id]["fixed_fee"])
+            late = moves.filtered(lambda m: penalties[m.id]["fixed_fee"])
             lines.append(
                 Command.create(
                     {
-                        "name": self._dunning_fee_label(category, late),
+                        "name": self._get_fee_label(moves, category, late),
                         "quantity": 1,
                         "price_unit": fees,
                         "account_id": journal.default_account_id.id,
@@ -126,7 +126,7 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
                 "company_id": company.id,
                 "journal_id": journal.id,
                 "currency_id": currency.id,
-                "invoice_origin": ", ".join(self.sorted("name").mapped("name")),
+                "invoice_origin": ", ".join(moves.sorted("name").mapped("name")),
                 "ref": self.env._("Late-payment penalties"),
                 "narration": self.env._(
                     "Debit note of late-payment penalties: these amounts compensate "
@@ -145,7 +145,7 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
             "views": [(False, "form")],
         }
 
-    def _dunning_interest_label(self, category, penalties):
+    def _get_interest_label(self, moves, category, penalties):
         title = {
             "b2b": self.env._(
                 "Late-payment penalties (article L441-10 of the French Commercial Code)"
@@ -160,7 +160,7 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
             ),
         }[category]
         details = []
-        for move in self.sorted("name"):
+        for move in moves.sorted("name"):
             for first, last, days, base, rate in penalties[move.id]["periods"]:
                 details.append(
                     self.env._(
@@ -176,7 +176,7 @@ class AccountDunningPenaltyClaim(models.AbstractModel):
                 )
         return "\n".join([title, *details])
 
-    def _dunning_fee_label(self, category, late_moves):
+    def _get_fee_label(self, moves, category, late_moves):
         law = (
             self.env._("article L2192-13 of the French Public Procurement Code")
             if category == "b2g"

@@ -21,7 +21,7 @@ class AccountMove(models.Model):
     holds it (exclusion, dispute, promise, schedule), its next step and the
     late-payment penalties it owes."""
 
-    _inherit = ["account.move", "account.dunning.penalty.claim"]
+    _inherit = "account.move"
 
     # ------------------------------------------------------------
     # FIELDS: reminders
@@ -503,6 +503,10 @@ class AccountMove(models.Model):
     def action_open_dunning_schedule(self):
         self.ensure_one()
         return self.dunning_schedule_id._get_form_action()
+
+    def action_dunning_claim_penalties(self):
+        """Draft debit note of the penalties of these invoices."""
+        return self.env["account.dunning.penalty.claim"]._claim_penalties(self)
 
     def action_dunning_wizard(self):
         """Open "Relancer" on these invoices."""
