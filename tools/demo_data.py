@@ -1332,6 +1332,11 @@ def _log_call(env, company, call, day, story, rng):
         }
     else:
         vals["reason_id"] = env.ref(rng.choice(CALL_REASONS)).id
+    refusal = env["account.dunning.consumer.rule"]._get_call_refusal(
+        partner, datetime.datetime.now(), company
+    )
+    if refusal:
+        return  # a public holiday, or enough attempts: the call waits
     Wizard.with_context(**context).create(vals).action_confirm()
 
 
@@ -1506,7 +1511,8 @@ def _simulate(env, company, story, today, days, users):
     with freeze_time(datetime.datetime.combine(start, datetime.time(8))) as clock:
         for offset in range(days + 1):
             day = start + datetime.timedelta(days=offset)
-            clock.move_to(datetime.datetime.combine(day, datetime.time(8)))
+            # 9:30 UTC: within the hours private persons may be called
+            clock.move_to(datetime.datetime.combine(day, datetime.time(9, 30)))
             _books(manager, company, day, story)
             if day < today and day.weekday() < 5:
                 _work((controller, manager), company, day, story, story["rng"])
