@@ -129,37 +129,35 @@ class TestPlainErrors(DunningCommon):
         self.assertEqual((notice.state, notice.level_id), ("draft", self.level_notice))
         return invoice, notice
 
-    def test_night_meets_a_reminder_a_user_just_made(self):
+    def test_night_meets_a_formal_notice_a_user_just_made(self):
         """A user prepared a formal notice while the nightly job was escalating
-        its customer: the batch is left to the next call, which skips it."""
+        its customer: the night's notice joins the one awaiting approval (one
+        notice per customer waits), nothing is made twice, no error."""
         invoice, notice = self._notice_awaiting_approval()
         with patch.object(
             AccountDunningActionLine, "_fetch_taken_slots", return_value=set()
         ):
             run = self._run_cron(self.today)
-        self.assertFalse(run.action_ids, "the batch is left to the next call")
         self.assertFalse(run.error_log)
-        run = self._run_cron(self.today)
         self.assertEqual(run.state, "done")
-        self.assertEqual(run.action_ids.partner_id, self.customer)
-        self.assertEqual(run.skip_pending, 1)
         self.assertEqual(self._actions(notice.partner_id), notice, "not twice")
+        self.assertEqual(notice.line_ids.move_id, invoice)
+        self.assertEqual(len(notice.line_ids), 1)
+        self.assertEqual(notice.state, "draft")
         self.assertEqual(self.invoice.dunning_level_id, self.level_first)
 
-    def test_manual_run_meets_a_reminder_a_user_just_made(self):
-        invoice, _notice = self._notice_awaiting_approval()
+    def test_manual_run_meets_a_formal_notice_a_user_just_made(self):
+        invoice, notice = self._notice_awaiting_approval()
         run = self.env["account.dunning.run"].create(
             {"company_id": self.company.id, "date": self.today}
         )
-        with (
-            patch.object(
-                AccountDunningActionLine, "_fetch_taken_slots", return_value=set()
-            ),
-            self.assertRaises(UserError) as error,
+        with patch.object(
+            AccountDunningActionLine, "_fetch_taken_slots", return_value=set()
         ):
             run.action_run()
-        self.assertIn(invoice.name, str(error.exception))
-        self.assertIn("Nothing was created", str(error.exception))
+        self.assertEqual(self._actions(notice.partner_id), notice, "not twice")
+        self.assertEqual(len(notice.line_ids), 1)
+        self.assertEqual(notice.line_ids.move_id, invoice)
 
     def test_double_click_on_send_reminders_to_confirm(self):
         self._set_level(self.invoice, self.level_last_call, self.due + timedelta(1))
